@@ -1,0 +1,130 @@
+// The tracking allocator: process-wide and per-tag allocation statistics.
+//
+// Linking nebula::debug replaces every replaceable global allocation function (operator new and
+// delete in their plain, array, nothrow, sized and std::align_val_t forms) with thin wrappers over
+// tracked_malloc / tracked_free below. With NEBULA_MEMORY_TRACKING=0 the replacements are not
+// compiled, every statistic reads zero and tracked_* forward to the C allocator.
+//
+// Cost model: every thread counts into its own counters (no shared cache line is written on the
+// hot path); allocator_stats() folds them on read. Each block carries a 16-byte header holding its
+// requested size and tag, so frees are charged exactly, to the tag that made the block, on any
+// thread.
+#pragma once
+
+#include <nebula/debug/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nebula::debug {
+
+struct AllocatorStats {
+    std::size_t allocated_bytes = 0;       // requested bytes not yet freed
+    std::size_t peak_allocated_bytes = 0;  // highest allocated_bytes seen (see kPeakSlackBytes)
+    std::size_t allocation_count = 0;      // successful allocations so far
+    std::size_t deallocation_count = 0;
+    std::size_t live_allocations() const noexcept;  // allocation_count - deallocation_count
+};
+
+inline std::size_t AllocatorStats::live_allocations() const noexcept {
+    return allocation_count - deallocation_count;
+}
+
+// The peak's error bound. Each thread keeps up to kPeakSlackBytes of every tag's byte count to
+// itself and publishes the rest, so a peak is never above the true peak and never below it by
+// more than kPeakSlackBytes x (threads alive) x (tags those threads allocated under).
+// A thread alone in the process, and every value read through allocator_stats(), is exact.
+inline constexpr std::size_t kPeakSlackBytes = 64 * 1024;
+
+// How many tags can be registered, the untagged one included; names past it are charged to
+// untagged. Names longer than kMaxTagNameLength are truncated.
+inline constexpr std::size_t kMaxMemoryTags = 128;
+inline constexpr std::size_t kMaxTagNameLength = 47;
+
+// A registered tag: a small index, cheap to copy and to pass to tracked_aligned_malloc.
+struct MemoryTag {
+    std::uint16_t index = 0;  // 0 is the untagged tag
+    friend bool operator==(MemoryTag, MemoryTag) = default;
+};
+
+inline constexpr MemoryTag kUntagged{};
+inline constexpr std::string_view kUntaggedName = "Untagged";
+
+AllocatorStats allocator_stats() noexcept;              // whole process
+AllocatorStats allocator_stats(std::string_view tag);   // one tag (zeros if unknown)
+AllocatorStats allocator_stats(MemoryTag tag) noexcept;
+bool tracking_allocator_enabled() noexcept;             // false when compiled out
+void reset_allocator_peak() noexcept;                   // peak := current, globally and per tag
+
+// Finds the tag with this name, registering it on first use. Thread-safe, never allocates.
+MemoryTag memory_tag(std::string_view name) noexcept;
+// The tag with this name if one was registered.
+bool find_memory_tag(std::string_view name, MemoryTag& tag) noexcept;
+std::string_view memory_tag_name(MemoryTag tag) noexcept;
+// The tag this thread's allocations are charged to now (the innermost MemoryScope's).
+MemoryTag current_memory_tag() noexcept;
+
+// Every registered tag, in registration order (Untagged first), with its statistics.
+std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
+
+// What the tracking itself costs in memory: block headers of live allocations plus the
+// per-thread counters of threads alive (Unreal calls this LLMOverhead).
+std::size_t tracking_overhead_bytes() noexcept;
+inline constexpr std::size_t kBlockHeaderBytes = NEBULA_MEMORY_TRACKING ? 16 : 0;
+
+class MemoryScope {            // RAII: allocations on this thread inside the scope go to `tag`
+public:                        // scopes nest; the innermost wins; a free is charged to the tag
+    explicit MemoryScope(std::string_view tag);  // that made the allocation, on any thread
+    explicit MemoryScope(MemoryTag tag) noexcept;
+    ~MemoryScope();
+    MemoryScope(const MemoryScope&) = delete;
+    MemoryScope& operator=(const MemoryScope&) = delete;
+
+private:
+    MemoryTag previous_;
+};
+
+// The allocation entry points operator new/delete are built on, for third-party allocation
+// hooks (Bullet's btAlignedAllocSetCustom*, ImGui::SetAllocatorFunctions) and custom allocators.
+// They return null on failure (never throw) and are counted exactly like operator new.
+// Blocks from either function must be released with tracked_free, and only with it.
+void* tracked_malloc(std::size_t size) noexcept;  // current tag, alignment of operator new
+void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag tag) noexcept;
+void tracked_free(void* block) noexcept;  // null is a no-op
+
+// A standard allocator that charges a container's memory to one tag, whatever scope is active.
+template <class T>
+class TaggedAllocator {
+public:
+    using value_type = T;
+
+    explicit TaggedAllocator(MemoryTag tag) noexcept : tag_(tag) {}
+    explicit TaggedAllocator(std::string_view tag_name) noexcept : tag_(memory_tag(tag_name)) {}
+    template <class U>
+    TaggedAllocator(const TaggedAllocator<U>& other) noexcept : tag_(other.tag()) {}
+
+    T* allocate(std::size_t n) {
+        if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
+        void* block = tracked_aligned_malloc(n * sizeof(T), alignof(T), tag_);
+        if (block == nullptr) throw std::bad_alloc();
+        return static_cast<T*>(block);
+    }
+    void deallocate(T* block, std::size_t) noexcept { tracked_free(block); }
+
+    MemoryTag tag() const noexcept { return tag_; }
+    template <class U>
+    bool operator==(const TaggedAllocator<U>& other) const noexcept {
+        return tag_ == other.tag();
+    }
+
+private:
+    MemoryTag tag_;
+};
+
+}  // namespace nebula::debug

@@ -1,0 +1,16 @@
+// The platform seam: everything the tracker needs from the operating system, in one place.
+// Nothing here may allocate through operator new: it is called from inside the allocator.
+#pragma once
+
+#include <cstddef>
+
+namespace nebula::debug::platform {
+
+// Calls callback(argument) on the calling thread as it exits, after its thread_local destructors.
+// Not called for the main thread, whose counters live until the process ends.
+void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
+
+// The process's resident set size in bytes, or 0 where the platform cannot tell.
+std::size_t resident_memory_bytes() noexcept;
+
+}  // namespace nebula::debug::platform

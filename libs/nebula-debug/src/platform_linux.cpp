@@ -1,0 +1,61 @@
+#include "platform.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace nebula::debug::platform {
+namespace {
+
+pthread_key_t g_thread_exit_key;
+pthread_once_t g_thread_exit_key_once = PTHREAD_ONCE_INIT;
+
+struct ThreadExitCall {
+    void (*callback)(void*);
+    void* argument;
+};
+thread_local ThreadExitCall t_thread_exit_call;
+
+void run_thread_exit_call(void* call) {
+    auto* exit_call = static_cast<ThreadExitCall*>(call);
+    exit_call->callback(exit_call->argument);
+}
+
+void create_thread_exit_key() {
+    if (pthread_key_create(&g_thread_exit_key, run_thread_exit_call) != 0) {
+        std::abort();
+    }
+}
+
+}  // namespace
+
+void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept {
+    pthread_once(&g_thread_exit_key_once, create_thread_exit_key);
+    t_thread_exit_call = {callback, argument};
+    // pthread_setspecific may grow its table with calloc, never with operator new.
+    pthread_setspecific(g_thread_exit_key, &t_thread_exit_call);
+}
+
+std::size_t resident_memory_bytes() noexcept {
+    // /proc/self/statm: "size resident shared ..." in pages. Read with raw syscalls so that
+    // sampling it from the panel allocates nothing.
+    const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char text[128];
+    const ssize_t length = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (length <= 0) {
+        return 0;
+    }
+    text[length] = '\0';
+    char* cursor = text;
+    std::strtoull(cursor, &cursor, 10);
+    const unsigned long long resident_pages = std::strtoull(cursor, nullptr, 10);
+    return static_cast<std::size_t>(resident_pages) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace nebula::debug::platform

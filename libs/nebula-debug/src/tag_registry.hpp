@@ -1,0 +1,14 @@
+// Tag names, registered at run time. Append-only: a tag's index never changes, so readers scan
+// without a lock and the hot path only ever sees small integers.
+#pragma once
+
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <cstdint>
+
+namespace nebula::debug::detail {
+
+// Number of tags registered so far (Untagged included); tags below it are valid.
+std::uint32_t registered_tag_count() noexcept;
+
+}  // namespace nebula::debug::detail

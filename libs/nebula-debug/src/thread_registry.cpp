@@ -1,0 +1,215 @@
+// The cold side of the per-thread counters: the registry of live threads, the shared totals that
+// publishing and exited threads feed, and the readers that fold everything into AllocatorStats.
+#include <algorithm>
+#include <array>
+#include <mutex>
+
+#include "platform.hpp"
+#include "spin_lock.hpp"
+#include "tag_registry.hpp"
+#include "thread_counters.hpp"
+
+namespace nebula::debug {
+namespace detail {
+namespace {
+
+// Written only on cold paths; a line each so publishing threads do not slow each other.
+struct alignas(64) SharedTotals {
+    std::atomic<std::int64_t> published_bytes{0};
+    std::atomic<std::int64_t> peak_bytes{0};
+    std::atomic<std::uint64_t> retired_allocations{0};
+    std::atomic<std::uint64_t> retired_deallocations{0};
+};
+
+constinit std::array<SharedTotals, kMaxMemoryTags> g_tag_totals{};
+constinit SharedTotals g_process_totals{};
+
+constinit SpinLock g_registry_lock;
+constinit ThreadCounters* g_threads = nullptr;
+constinit std::size_t g_thread_count = 0;
+
+void raise_peak(std::atomic<std::int64_t>& peak, std::int64_t candidate) noexcept {
+    std::int64_t seen = peak.load(std::memory_order_relaxed);
+    while (candidate > seen &&
+           !peak.compare_exchange_weak(seen, candidate, std::memory_order_relaxed)) {
+    }
+}
+
+void publish(std::uint16_t tag, std::int64_t bytes) noexcept {
+    SharedTotals& tag_totals = g_tag_totals[tag];
+    const std::int64_t tag_bytes =
+        tag_totals.published_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    const std::int64_t process_bytes =
+        g_process_totals.published_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    if (bytes > 0) {
+        raise_peak(tag_totals.peak_bytes, tag_bytes);
+        raise_peak(g_process_totals.peak_bytes, process_bytes);
+    }
+}
+
+void retire_thread(void* argument) noexcept {
+    auto& thread = *static_cast<ThreadCounters*>(argument);
+    std::lock_guard lock(g_registry_lock);
+    const std::uint32_t tag_count = registered_tag_count();
+    for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
+        TagCounters& counters = thread.tags[tag];
+        publish(tag, counters.unpublished_bytes.exchange(0, std::memory_order_relaxed));
+        g_tag_totals[tag].retired_allocations.fetch_add(
+            counters.allocations.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        g_tag_totals[tag].retired_deallocations.fetch_add(
+            counters.deallocations.exchange(0, std::memory_order_relaxed),
+            std::memory_order_relaxed);
+    }
+    (thread.previous ? thread.previous->next : g_threads) = thread.next;
+    if (thread.next != nullptr) {
+        thread.next->previous = thread.previous;
+    }
+    --g_thread_count;
+    thread.phase = ThreadPhase::retired;
+}
+
+struct TagSnapshot {
+    std::int64_t current_bytes = 0;
+    std::uint64_t allocations = 0;
+    std::uint64_t deallocations = 0;
+};
+
+// Folds shared totals and every live thread's counters for tags [first, first + count).
+void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexcept {
+    std::lock_guard lock(g_registry_lock);
+    for (std::uint16_t i = 0; i < count; ++i) {
+        const SharedTotals& totals = g_tag_totals[first + i];
+        out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
+                  totals.retired_allocations.load(std::memory_order_relaxed),
+                  totals.retired_deallocations.load(std::memory_order_relaxed)};
+    }
+    for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        for (std::uint16_t i = 0; i < count; ++i) {
+            const TagCounters& counters = thread->tags[first + i];
+            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
+            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
+            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
+        }
+    }
+}
+
+AllocatorStats to_stats(const TagSnapshot& snapshot, std::atomic<std::int64_t>& peak) noexcept {
+    // Reading is exact, so it also lifts the peak: peak >= current always holds for callers.
+    const std::int64_t current = std::max<std::int64_t>(snapshot.current_bytes, 0);
+    raise_peak(peak, current);
+    AllocatorStats stats;
+    stats.allocated_bytes = static_cast<std::size_t>(current);
+    stats.peak_allocated_bytes = static_cast<std::size_t>(peak.load(std::memory_order_relaxed));
+    stats.allocation_count = static_cast<std::size_t>(snapshot.allocations);
+    stats.deallocation_count = static_cast<std::size_t>(snapshot.deallocations);
+    return stats;
+}
+
+TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
+    TagSnapshot total;
+    for (std::size_t i = 0; i < count; ++i) {
+        total.current_bytes += snapshots[i].current_bytes;
+        total.allocations += snapshots[i].allocations;
+        total.deallocations += snapshots[i].deallocations;
+    }
+    return total;
+}
+
+}  // namespace
+
+void register_thread(ThreadCounters& thread) noexcept {
+    {
+        std::lock_guard lock(g_registry_lock);
+        thread.previous = nullptr;
+        thread.next = g_threads;
+        if (g_threads != nullptr) {
+            g_threads->previous = &thread;
+        }
+        g_threads = &thread;
+        ++g_thread_count;
+        thread.phase = ThreadPhase::active;
+    }
+    platform::call_at_thread_exit(retire_thread, &thread);
+}
+
+void publish_bytes(TagCounters& counters, std::uint16_t tag) noexcept {
+    constexpr std::int64_t kKept = static_cast<std::int64_t>(kPeakSlackBytes / 2);
+    const std::int64_t moved = counters.unpublished_bytes.load(std::memory_order_relaxed) - kKept;
+    publish(tag, moved);
+    counters.unpublished_bytes.store(kKept, std::memory_order_relaxed);
+}
+
+void count_retired_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
+    publish(tag, static_cast<std::int64_t>(size));
+    g_tag_totals[tag].retired_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+void count_retired_deallocation(std::uint16_t tag, std::uint64_t size) noexcept {
+    publish(tag, -static_cast<std::int64_t>(size));
+    g_tag_totals[tag].retired_deallocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace detail
+
+using detail::TagSnapshot;
+
+AllocatorStats allocator_stats() noexcept {
+    std::array<TagSnapshot, kMaxMemoryTags> snapshots;
+    const auto tag_count = static_cast<std::uint16_t>(detail::registered_tag_count());
+    detail::fold_tags(0, tag_count, snapshots.data());
+    return detail::to_stats(detail::sum(snapshots.data(), tag_count),
+                            detail::g_process_totals.peak_bytes);
+}
+
+AllocatorStats allocator_stats(MemoryTag tag) noexcept {
+    if (tag.index >= detail::registered_tag_count()) {
+        return {};
+    }
+    TagSnapshot snapshot;
+    detail::fold_tags(tag.index, 1, &snapshot);
+    return detail::to_stats(snapshot, detail::g_tag_totals[tag.index].peak_bytes);
+}
+
+AllocatorStats allocator_stats(std::string_view tag_name) {
+    MemoryTag tag;
+    return find_memory_tag(tag_name, tag) ? allocator_stats(tag) : AllocatorStats{};
+}
+
+std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
+    // Fold into a stack array first: nothing may allocate while the registry lock is held.
+    std::array<TagSnapshot, kMaxMemoryTags> snapshots;
+    const auto tag_count = static_cast<std::uint16_t>(detail::registered_tag_count());
+    detail::fold_tags(0, tag_count, snapshots.data());
+    std::vector<std::pair<std::string, AllocatorStats>> result;
+    result.reserve(tag_count);
+    for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
+        result.emplace_back(std::string(memory_tag_name(MemoryTag{tag})),
+                            detail::to_stats(snapshots[tag], detail::g_tag_totals[tag].peak_bytes));
+    }
+    return result;
+}
+
+void reset_allocator_peak() noexcept {
+    std::array<TagSnapshot, kMaxMemoryTags> snapshots;
+    const auto tag_count = static_cast<std::uint16_t>(detail::registered_tag_count());
+    detail::fold_tags(0, tag_count, snapshots.data());
+    for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
+        detail::g_tag_totals[tag].peak_bytes.store(
+            std::max<std::int64_t>(snapshots[tag].current_bytes, 0), std::memory_order_relaxed);
+    }
+    detail::g_process_totals.peak_bytes.store(
+        std::max<std::int64_t>(detail::sum(snapshots.data(), tag_count).current_bytes, 0),
+        std::memory_order_relaxed);
+}
+
+std::size_t tracking_overhead_bytes() noexcept {
+    std::size_t thread_count;
+    {
+        std::lock_guard lock(detail::g_registry_lock);
+        thread_count = detail::g_thread_count;
+    }
+    return allocator_stats().live_allocations() * kBlockHeaderBytes +
+           thread_count * sizeof(detail::ThreadCounters);
+}
+
+}  // namespace nebula::debug

@@ -1,0 +1,197 @@
+// The tracking allocator across threads: frees on other threads, threads that exit with live
+// blocks, hundreds of short-lived threads, concurrent readers, and the peak's stated bound.
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace nd = nebula::debug;
+
+#if NEBULA_MEMORY_TRACKING
+
+namespace {
+
+void join_all(std::vector<std::thread>& threads) {
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+}
+
+}  // namespace
+
+TEST(TrackingAllocatorThreads, FreeOnAnotherThreadIsChargedToTheAllocatingTag) {
+    const nd::MemoryTag tag = nd::memory_tag("test.cross-thread");
+    const nd::MemoryTag other = nd::memory_tag("test.cross-thread-other");
+    std::vector<char*> blocks;
+    blocks.reserve(1000);
+    std::thread producer([&] {
+        nd::MemoryScope scope(tag);
+        for (int i = 0; i < 1000; ++i) {
+            blocks.push_back(new char[100]);
+        }
+    });
+    producer.join();
+    EXPECT_EQ(nd::allocator_stats(tag).allocated_bytes, 100'000u);
+
+    std::thread consumer([&] {
+        nd::MemoryScope scope(other);  // the consumer's scope does not matter for frees
+        for (char* block : blocks) {
+            delete[] block;
+        }
+    });
+    consumer.join();
+    const nd::AllocatorStats stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, 0u);
+    EXPECT_EQ(stats.allocation_count, 1000u);
+    EXPECT_EQ(stats.deallocation_count, 1000u);
+    EXPECT_EQ(nd::allocator_stats(other).deallocation_count, 0u);
+}
+
+TEST(TrackingAllocatorThreads, ExitedThreadsKeepWhatTheyCounted) {
+    const nd::MemoryTag tag = nd::memory_tag("test.thread-exit");
+    std::vector<std::unique_ptr<char[]>> kept(8);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        threads.emplace_back([&, i] {
+            nd::MemoryScope scope(tag);
+            kept[i] = std::make_unique<char[]>(4096);
+            auto transient = std::make_unique<char[]>(100'000);  // freed before exit
+        });
+    }
+    join_all(threads);
+    nd::AllocatorStats stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, 8u * 4096);
+    EXPECT_EQ(stats.allocation_count, 16u);
+    EXPECT_EQ(stats.deallocation_count, 8u);
+
+    kept.clear();
+    stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, 0u);
+    EXPECT_EQ(stats.deallocation_count, 16u);
+}
+
+TEST(TrackingAllocatorThreads, HundredsOfShortLivedThreadsLoseNothing) {
+    const nd::MemoryTag tag = nd::memory_tag("test.thread-churn");
+    constexpr int kRounds = 30;
+    constexpr int kThreadsPerRound = 10;
+    std::vector<std::unique_ptr<int[]>> survivors(kRounds * kThreadsPerRound);
+    for (int round = 0; round < kRounds; ++round) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreadsPerRound; ++t) {
+            const int slot = round * kThreadsPerRound + t;
+            threads.emplace_back([&, slot] {
+                nd::MemoryScope scope(tag);
+                for (int i = 0; i < 50; ++i) {
+                    auto scratch = std::make_unique<int[]>(16 + i);
+                }
+                survivors[slot] = std::make_unique<int[]>(25);
+            });
+        }
+        join_all(threads);
+    }
+    const nd::AllocatorStats stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, survivors.size() * 25 * sizeof(int));
+    EXPECT_EQ(stats.allocation_count, survivors.size() * 51);
+    EXPECT_EQ(stats.live_allocations(), survivors.size());
+    survivors.clear();
+    EXPECT_EQ(nd::allocator_stats(tag).allocated_bytes, 0u);
+}
+
+TEST(TrackingAllocatorThreads, ScopesArePerThreadAndNest) {
+    const nd::MemoryTag outer = nd::memory_tag("test.nest-outer");
+    const nd::MemoryTag inner = nd::memory_tag("test.nest-inner");
+    const nd::MemoryTag elsewhere = nd::memory_tag("test.nest-elsewhere");
+    nd::MemoryScope outer_scope(outer);
+    auto in_outer = std::make_unique<char[]>(10);
+    {
+        nd::MemoryScope inner_scope(inner);
+        EXPECT_EQ(nd::current_memory_tag(), inner);
+        auto in_inner = std::make_unique<char[]>(20);
+        std::thread other([&] {
+            EXPECT_EQ(nd::current_memory_tag(), nd::kUntagged);
+            nd::MemoryScope scope(elsewhere);
+            auto on_other_thread = std::make_unique<char[]>(30);
+            EXPECT_EQ(nd::allocator_stats(elsewhere).allocated_bytes, 30u);
+        });
+        other.join();
+        EXPECT_EQ(nd::allocator_stats(inner).allocated_bytes, 20u);
+    }
+    EXPECT_EQ(nd::current_memory_tag(), outer);
+    auto back_in_outer = std::make_unique<char[]>(40);
+    EXPECT_EQ(nd::allocator_stats(outer).allocated_bytes, 50u);
+    EXPECT_EQ(nd::allocator_stats(inner).allocated_bytes, 0u);
+    EXPECT_EQ(nd::allocator_stats(elsewhere).allocated_bytes, 0u);
+}
+
+TEST(TrackingAllocatorThreads, ConcurrentChurnEndsExactlyWhereItStarted) {
+    const nd::MemoryTag tag = nd::memory_tag("test.concurrent-churn");
+    std::atomic<bool> done{false};
+    std::thread reader([&] {
+        while (!done.load()) {
+            const nd::AllocatorStats stats = nd::allocator_stats(tag);
+            EXPECT_GE(stats.allocation_count, stats.deallocation_count);
+        }
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            nd::MemoryScope scope(tag);
+            std::vector<std::unique_ptr<char[]>> live(64);
+            for (int i = 0; i < 20'000; ++i) {
+                live[(i * 7 + t) % live.size()] = std::make_unique<char[]>(16 + (i % 256));
+            }
+        });
+    }
+    join_all(threads);
+    done = true;
+    reader.join();
+    const nd::AllocatorStats stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, 0u);
+    EXPECT_EQ(stats.allocation_count, 4u * (20'000 + 1));  // + each thread's vector
+    EXPECT_EQ(stats.deallocation_count, 4u * (20'000 + 1));
+}
+
+TEST(TrackingAllocatorThreads, PeakStaysWithinTheStatedBound) {
+    const nd::MemoryTag tag = nd::memory_tag("test.peak-bound");
+    constexpr std::size_t kThreads = 4;
+    constexpr std::size_t kBlocksPerThread = 200;
+    constexpr std::size_t kBlockBytes = 1000;
+    std::barrier all_holding(kThreads);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            nd::MemoryScope scope(tag);
+            std::vector<std::unique_ptr<char[]>> held;
+            held.reserve(kBlocksPerThread);
+            for (std::size_t i = 0; i < kBlocksPerThread; ++i) {
+                held.push_back(std::make_unique<char[]>(kBlockBytes));
+            }
+            all_holding.arrive_and_wait();
+            held.clear();
+        });
+    }
+    join_all(threads);
+    // Every thread held its blocks at the barrier, and the vectors' own storage too.
+    constexpr std::size_t kTruePeakAtLeast = kThreads * kBlocksPerThread * kBlockBytes;
+    constexpr std::size_t kTruePeakAtMost =
+        kTruePeakAtLeast + kThreads * kBlocksPerThread * sizeof(std::unique_ptr<char[]>);
+    const nd::AllocatorStats stats = nd::allocator_stats(tag);
+    EXPECT_EQ(stats.allocated_bytes, 0u);
+    EXPECT_LE(stats.peak_allocated_bytes, kTruePeakAtMost);
+    EXPECT_GE(stats.peak_allocated_bytes + kThreads * nd::kPeakSlackBytes, kTruePeakAtLeast);
+}
+
+#else
+
+TEST(TrackingAllocatorThreads, CompiledOutCountsNothingOnAnyThread) {
+    std::thread worker([] { auto block = std::make_unique<char[]>(4096); });
+    worker.join();
+    EXPECT_EQ(nd::allocator_stats().allocation_count, 0u);
+}
+
+#endif
