@@ -3,7 +3,7 @@
 include(CMakePackageConfigHelpers)
 
 set(nebula_config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/nebula-debug)
-set(nebula_installed_targets nebula_debug)
+set(nebula_installed_targets nebula_debug_allocator nebula_debug)
 if(TARGET nebula_debug_imgui)
   list(APPEND nebula_installed_targets nebula_debug_imgui)
   set(NEBULA_WITH_IMGUI ON)

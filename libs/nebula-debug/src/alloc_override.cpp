@@ -51,8 +51,12 @@ void* allocate_or_null(Allocate allocate_or_throw) noexcept {
 
 }  // namespace
 
-void* operator new(std::size_t size) { return allocate(size); }
-void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size) {
+    return allocate(size);
+}
+void* operator new[](std::size_t size) {
+    return allocate(size);
+}
 void* operator new(std::size_t size, std::align_val_t alignment) {
     return allocate_aligned(size, alignment);
 }
@@ -75,20 +79,36 @@ void* operator new[](std::size_t size, std::align_val_t alignment, const std::no
 
 // Every block carries its size and alignment in its header, so the sized and aligned forms need
 // nothing their arguments say.
-void operator delete(void* block) noexcept { nd::tracked_free(block); }
-void operator delete[](void* block) noexcept { nd::tracked_free(block); }
-void operator delete(void* block, std::size_t) noexcept { nd::tracked_free(block); }
-void operator delete[](void* block, std::size_t) noexcept { nd::tracked_free(block); }
-void operator delete(void* block, std::align_val_t) noexcept { nd::tracked_free(block); }
-void operator delete[](void* block, std::align_val_t) noexcept { nd::tracked_free(block); }
+void operator delete(void* block) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete[](void* block) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete(void* block, std::size_t) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete[](void* block, std::size_t) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete(void* block, std::align_val_t) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete[](void* block, std::align_val_t) noexcept {
+    nd::tracked_free(block);
+}
 void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
     nd::tracked_free(block);
 }
 void operator delete[](void* block, std::size_t, std::align_val_t) noexcept {
     nd::tracked_free(block);
 }
-void operator delete(void* block, const std::nothrow_t&) noexcept { nd::tracked_free(block); }
-void operator delete[](void* block, const std::nothrow_t&) noexcept { nd::tracked_free(block); }
+void operator delete(void* block, const std::nothrow_t&) noexcept {
+    nd::tracked_free(block);
+}
+void operator delete[](void* block, const std::nothrow_t&) noexcept {
+    nd::tracked_free(block);
+}
 void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept {
     nd::tracked_free(block);
 }

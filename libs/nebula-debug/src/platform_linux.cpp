@@ -55,7 +55,8 @@ std::size_t resident_memory_bytes() noexcept {
     char* cursor = text;
     std::strtoull(cursor, &cursor, 10);
     const unsigned long long resident_pages = std::strtoull(cursor, nullptr, 10);
-    return static_cast<std::size_t>(resident_pages) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    return static_cast<std::size_t>(resident_pages) *
+           static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace nebula::debug::platform

@@ -42,8 +42,8 @@ void count_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
         detail::register_thread(thread);
     }
     detail::TagCounters& counters = thread.tags[tag];
-    const std::int64_t unpublished =
-        counters.unpublished_bytes.load(std::memory_order_relaxed) + static_cast<std::int64_t>(size);
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
+                                     static_cast<std::int64_t>(size);
     counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
     detail::add_relaxed(counters.allocations, 1);
     if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {
@@ -61,8 +61,8 @@ void count_deallocation(std::uint16_t tag, std::uint64_t size) noexcept {
         detail::register_thread(thread);
     }
     detail::TagCounters& counters = thread.tags[tag];
-    const std::int64_t unpublished =
-        counters.unpublished_bytes.load(std::memory_order_relaxed) - static_cast<std::int64_t>(size);
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) -
+                                     static_cast<std::int64_t>(size);
     counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
     detail::add_relaxed(counters.deallocations, 1);
     // A negative count wraps to a huge unsigned one: one compare checks both ends of the range.
@@ -98,7 +98,8 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
             return nullptr;
         }
         void* raw = std::malloc(size + sizeof(BlockHeader));
-        return raw == nullptr ? nullptr : finish_block(raw, sizeof(BlockHeader), size, checked_index(tag));
+        return raw == nullptr ? nullptr
+                              : finish_block(raw, sizeof(BlockHeader), size, checked_index(tag));
     }
     // The header takes a whole alignment unit in front of the block, so the block stays aligned.
     if ((alignment & (alignment - 1)) != 0 || alignment > UINT32_MAX ||
@@ -121,7 +122,9 @@ void tracked_free(void* block) noexcept {
     std::free(user - header.offset);
 }
 
-MemoryTag current_memory_tag() noexcept { return MemoryTag{t_counters.current_tag}; }
+MemoryTag current_memory_tag() noexcept {
+    return MemoryTag{t_counters.current_tag};
+}
 
 MemoryScope::MemoryScope(std::string_view tag) : MemoryScope(memory_tag(tag)) {}
 
@@ -129,8 +132,12 @@ MemoryScope::MemoryScope(MemoryTag tag) noexcept : previous_{t_counters.current_
     t_counters.current_tag = checked_index(tag);
 }
 
-MemoryScope::~MemoryScope() { t_counters.current_tag = previous_.index; }
+MemoryScope::~MemoryScope() {
+    t_counters.current_tag = previous_.index;
+}
 
-bool tracking_allocator_enabled() noexcept { return true; }
+bool tracking_allocator_enabled() noexcept {
+    return true;
+}
 
 }  // namespace nebula::debug

@@ -6,20 +6,36 @@
 
 namespace nebula::debug {
 
-AllocatorStats allocator_stats() noexcept { return {}; }
-AllocatorStats allocator_stats(std::string_view) { return {}; }
-AllocatorStats allocator_stats(MemoryTag) noexcept { return {}; }
-std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() { return {}; }
-bool tracking_allocator_enabled() noexcept { return false; }
+AllocatorStats allocator_stats() noexcept {
+    return {};
+}
+AllocatorStats allocator_stats(std::string_view) {
+    return {};
+}
+AllocatorStats allocator_stats(MemoryTag) noexcept {
+    return {};
+}
+std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
+    return {};
+}
+bool tracking_allocator_enabled() noexcept {
+    return false;
+}
 void reset_allocator_peak() noexcept {}
-std::size_t tracking_overhead_bytes() noexcept { return 0; }
+std::size_t tracking_overhead_bytes() noexcept {
+    return 0;
+}
 
-MemoryTag current_memory_tag() noexcept { return kUntagged; }
+MemoryTag current_memory_tag() noexcept {
+    return kUntagged;
+}
 MemoryScope::MemoryScope(std::string_view) : previous_{} {}
 MemoryScope::MemoryScope(MemoryTag) noexcept : previous_{} {}
 MemoryScope::~MemoryScope() = default;
 
-void* tracked_malloc(std::size_t size) noexcept { return std::malloc(size); }
+void* tracked_malloc(std::size_t size) noexcept {
+    return std::malloc(size);
+}
 void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag) noexcept {
     if (alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
         return std::malloc(size);
@@ -29,6 +45,8 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag)
     }
     return std::aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
 }
-void tracked_free(void* block) noexcept { std::free(block); }
+void tracked_free(void* block) noexcept {
+    std::free(block);
+}
 
 }  // namespace nebula::debug

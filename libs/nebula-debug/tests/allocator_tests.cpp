@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "escape.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
@@ -12,6 +14,7 @@
 #include <vector>
 
 namespace nd = nebula::debug;
+using nebula::debug::testing::escape;
 
 namespace {
 
@@ -57,11 +60,14 @@ std::size_t impossible_size() {
 
 #if NEBULA_MEMORY_TRACKING
 
-TEST(TrackingAllocator, IsEnabledWhenCompiledIn) { EXPECT_TRUE(nd::tracking_allocator_enabled()); }
+TEST(TrackingAllocator, IsEnabledWhenCompiledIn) {
+    EXPECT_TRUE(nd::tracking_allocator_enabled());
+}
 
 TEST(TrackingAllocator, NewCharArrayCountsExactlyTheRequestedBytes) {
     const nd::AllocatorStats before = nd::allocator_stats();
     char* block = new char[1024];
+    escape(block);
     const nd::AllocatorStats during = nd::allocator_stats();
     delete[] block;
     const nd::AllocatorStats after = nd::allocator_stats();
@@ -92,8 +98,15 @@ TEST(TrackingAllocator, EveryAllocationFormIsCountedAndReleased) {
     auto* nothrow_line = new (std::nothrow) CacheLine;
     auto* nothrow_lines = new (std::nothrow) CacheLine[2];
     void* raw = ::operator new(100);
-    void* raw_aligned = ::operator new(100, std::align_val_t{256});
+    void* raw_aligned = ::operator new (100, std::align_val_t{256});
     void* raw_aligned_nothrow = ::operator new[](40, std::align_val_t{128}, std::nothrow);
+    for (void* block :
+         {static_cast<void*>(single), static_cast<void*>(array), static_cast<void*>(nothrow_single),
+          static_cast<void*>(nothrow_array), static_cast<void*>(line), static_cast<void*>(lines),
+          static_cast<void*>(page), static_cast<void*>(nothrow_line),
+          static_cast<void*>(nothrow_lines), raw, raw_aligned, raw_aligned_nothrow}) {
+        escape(block);
+    }
 
     const std::size_t expected_bytes = sizeof(int) + 10 * sizeof(int) + sizeof(int) +
                                        5 * sizeof(int) + 64 + 3 * 64 + 4096 + 64 + 2 * 64 + 100 +
@@ -117,10 +130,10 @@ TEST(TrackingAllocator, EveryAllocationFormIsCountedAndReleased) {
     delete line;  // sized, aligned delete
     delete[] lines;
     delete page;
-    ::operator delete(nothrow_line, std::align_val_t{64}, std::nothrow);
+    ::operator delete (nothrow_line, std::align_val_t{64}, std::nothrow);
     ::operator delete[](nothrow_lines, std::align_val_t{64}, std::nothrow);
     ::operator delete(raw, 100);
-    ::operator delete(raw_aligned, 100, std::align_val_t{256});
+    ::operator delete (raw_aligned, 100, std::align_val_t{256});
     ::operator delete[](raw_aligned_nothrow, std::align_val_t{128});
 
     EXPECT_EQ(delta.bytes(), 0);
@@ -132,6 +145,8 @@ TEST(TrackingAllocator, ZeroSizedAllocationsAreDistinctAndCounted) {
     nd::MemoryScope scope(delta.tag);
     void* first = ::operator new(0);
     void* second = ::operator new(0);
+    escape(first);
+    escape(second);
     EXPECT_NE(first, nullptr);
     EXPECT_NE(first, second);
     EXPECT_EQ(delta.allocations(), 2u);
@@ -145,8 +160,9 @@ TEST(TrackingAllocator, FailedNewThrowsBadAllocAndCountsNothing) {
     const nd::AllocatorStats before = nd::allocator_stats();
     EXPECT_THROW((void)::operator new(impossible_size()), std::bad_alloc);
     EXPECT_THROW((void)::operator new[](impossible_size() - 8), std::bad_alloc);
-    EXPECT_THROW((void)::operator new(impossible_size(), std::align_val_t{64}), std::bad_alloc);
-    EXPECT_THROW((void)::operator new(impossible_size() - 100, std::align_val_t{4096}), std::bad_alloc);
+    EXPECT_THROW((void)::operator new (impossible_size(), std::align_val_t{64}), std::bad_alloc);
+    EXPECT_THROW((void)::operator new (impossible_size() - 100, std::align_val_t{4096}),
+                 std::bad_alloc);
     const nd::AllocatorStats after = nd::allocator_stats();
     EXPECT_EQ(after.allocation_count, before.allocation_count);
     EXPECT_EQ(after.allocated_bytes, before.allocated_bytes);
@@ -156,7 +172,7 @@ TEST(TrackingAllocator, FailedNothrowNewReturnsNullAndCountsNothing) {
     const nd::AllocatorStats before = nd::allocator_stats();
     EXPECT_EQ(::operator new(impossible_size(), std::nothrow), nullptr);
     EXPECT_EQ(::operator new[](impossible_size() - 15, std::nothrow), nullptr);
-    EXPECT_EQ(::operator new(impossible_size(), std::align_val_t{128}, std::nothrow), nullptr);
+    EXPECT_EQ(::operator new (impossible_size(), std::align_val_t{128}, std::nothrow), nullptr);
     EXPECT_EQ(nd::tracked_malloc(impossible_size()), nullptr);
     EXPECT_EQ(nd::tracked_aligned_malloc(impossible_size() - 64, 64, nd::kUntagged), nullptr);
     const nd::AllocatorStats after = nd::allocator_stats();
@@ -222,6 +238,7 @@ TEST(TrackingAllocator, PeakFollowsTheHighestValueAndResetsToCurrent) {
     nd::MemoryScope scope(delta.tag);
     constexpr std::size_t kBig = 8 * 1024 * 1024;
     auto big = std::make_unique<char[]>(kBig);
+    escape(big.get());
     big.reset();
     // Nothing read the counters while the block lived: the peak comes from publishing alone.
     const nd::AllocatorStats after_free = nd::allocator_stats(delta.tag);
@@ -235,6 +252,7 @@ TEST(TrackingAllocator, PeakFollowsTheHighestValueAndResetsToCurrent) {
     EXPECT_GE(process.peak_allocated_bytes, process.allocated_bytes);
 
     auto small = std::make_unique<char[]>(1000);
+    escape(small.get());
     const nd::AllocatorStats with_small = nd::allocator_stats(delta.tag);
     EXPECT_EQ(with_small.allocated_bytes, 1000u);
     EXPECT_EQ(with_small.peak_allocated_bytes, 1000u);  // a read lifts the peak to current
@@ -269,6 +287,7 @@ TEST(TrackingAllocatorDeathTest, StaticDestructionIsTracked) {
             static FreedAtStaticDestruction holder;
             nd::MemoryScope scope(holder.tag);
             holder.block = new char[4096];
+            escape(holder.block);
             if (nd::allocator_stats(holder.tag).allocated_bytes != 4096) {
                 std::_Exit(2);
             }

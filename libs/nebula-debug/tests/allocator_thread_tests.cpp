@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "escape.hpp"
+
 #include <atomic>
 #include <barrier>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <vector>
 
 namespace nd = nebula::debug;
+using nebula::debug::testing::escape;
 
 #if NEBULA_MEMORY_TRACKING
 
@@ -61,6 +64,7 @@ TEST(TrackingAllocatorThreads, ExitedThreadsKeepWhatTheyCounted) {
             nd::MemoryScope scope(tag);
             kept[i] = std::make_unique<char[]>(4096);
             auto transient = std::make_unique<char[]>(100'000);  // freed before exit
+            escape(transient.get());
         });
     }
     join_all(threads);
@@ -88,6 +92,7 @@ TEST(TrackingAllocatorThreads, HundredsOfShortLivedThreadsLoseNothing) {
                 nd::MemoryScope scope(tag);
                 for (int i = 0; i < 50; ++i) {
                     auto scratch = std::make_unique<int[]>(16 + i);
+                    escape(scratch.get());
                 }
                 survivors[slot] = std::make_unique<int[]>(25);
             });
@@ -108,14 +113,17 @@ TEST(TrackingAllocatorThreads, ScopesArePerThreadAndNest) {
     const nd::MemoryTag elsewhere = nd::memory_tag("test.nest-elsewhere");
     nd::MemoryScope outer_scope(outer);
     auto in_outer = std::make_unique<char[]>(10);
+    escape(in_outer.get());
     {
         nd::MemoryScope inner_scope(inner);
         EXPECT_EQ(nd::current_memory_tag(), inner);
         auto in_inner = std::make_unique<char[]>(20);
+        escape(in_inner.get());
         std::thread other([&] {
             EXPECT_EQ(nd::current_memory_tag(), nd::kUntagged);
             nd::MemoryScope scope(elsewhere);
             auto on_other_thread = std::make_unique<char[]>(30);
+            escape(on_other_thread.get());
             EXPECT_EQ(nd::allocator_stats(elsewhere).allocated_bytes, 30u);
         });
         other.join();
@@ -123,6 +131,7 @@ TEST(TrackingAllocatorThreads, ScopesArePerThreadAndNest) {
     }
     EXPECT_EQ(nd::current_memory_tag(), outer);
     auto back_in_outer = std::make_unique<char[]>(40);
+    escape(back_in_outer.get());
     EXPECT_EQ(nd::allocator_stats(outer).allocated_bytes, 50u);
     EXPECT_EQ(nd::allocator_stats(inner).allocated_bytes, 0u);
     EXPECT_EQ(nd::allocator_stats(elsewhere).allocated_bytes, 0u);
@@ -130,18 +139,23 @@ TEST(TrackingAllocatorThreads, ScopesArePerThreadAndNest) {
 
 TEST(TrackingAllocatorThreads, ConcurrentChurnEndsExactlyWhereItStarted) {
     const nd::MemoryTag tag = nd::memory_tag("test.concurrent-churn");
+    constexpr std::size_t kThreads = 4;
+    constexpr std::size_t kLivePerThread = 64;
+    constexpr std::size_t kMaxLiveBytes =
+        kThreads * (kLivePerThread * (271 + sizeof(void*)) + nd::kPeakSlackBytes);
     std::atomic<bool> done{false};
     std::thread reader([&] {
         while (!done.load()) {
-            const nd::AllocatorStats stats = nd::allocator_stats(tag);
-            EXPECT_GE(stats.allocation_count, stats.deallocation_count);
+            // Reads race with the writers: only a sane magnitude can be asserted here, the
+            // exact values after the join.
+            EXPECT_LE(nd::allocator_stats(tag).allocated_bytes, kMaxLiveBytes);
         }
     });
     std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
+    for (std::size_t t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             nd::MemoryScope scope(tag);
-            std::vector<std::unique_ptr<char[]>> live(64);
+            std::vector<std::unique_ptr<char[]>> live(kLivePerThread);
             for (int i = 0; i < 20'000; ++i) {
                 live[(i * 7 + t) % live.size()] = std::make_unique<char[]>(16 + (i % 256));
             }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +18,11 @@ struct SubsystemMemory {
     std::size_t current_bytes = 0, peak_bytes = 0, budget_bytes = 0, allocation_count = 0;
 };
 
+inline constexpr float kDefaultWarningThreshold = 0.85f;
+
 // Passed to a pressure callback when its subsystem crosses the warning threshold upwards.
 struct MemoryPressure {
-    std::string_view subsystem;
+    std::string_view subsystem;  // valid for the duration of the call only
     std::size_t current_bytes = 0;
     std::size_t budget_bytes = 0;
     std::size_t threshold_bytes = 0;  // budget x warning threshold
@@ -31,11 +34,18 @@ using PressureCallbackId = std::uint64_t;
 // Thread-safe: every member may be called from several threads at once.
 //
 // Warnings go to the spdlog logger "nebula.memory" in the seed's words
-// ("Subsystem 'Chunks' at 87% of memory budget (890 MB / 1024 MB)"), once when a subsystem's
-// current bytes cross its threshold upwards; a subsystem warns again only after it fell back to
-// or below the threshold. The tracked total warns likewise when it passes the total budget.
-// Pressure callbacks run on the reporting thread after the warning, outside the budget's lock,
-// so they may report() and set_budget() themselves.
+// ("Subsystem 'Chunks' at 87% of memory budget (890 MB / 1024 MB)": percentage and sizes rounded
+// down to whole numbers, sizes in MiB). The band: a subsystem warns once when its current bytes
+// go from at-or-below its threshold to above it (is_over_budget turning true) and stays silent
+// while it remains above; it is re-armed when it falls back to or below the threshold. The tracked
+// total warns likewise ("Tracked total at 103% of total memory budget (4220 MB / 4096 MB)") when
+// total_current() passes a non-zero total_budget(), re-armed at or below it. Crossings are checked
+// by report() and also by set_budget(), set_total_budget() and set_warning_threshold(), so
+// lowering a budget under what is in use warns too.
+//
+// Pressure callbacks run on the thread whose call found the crossing, right after its warning and
+// outside the budget's lock, so they may call any member of this budget, report() and set_budget()
+// included. An exception a callback throws is logged and does not reach the reporting thread.
 class MemoryBudget {
 public:
     MemoryBudget();
@@ -43,47 +53,68 @@ public:
     MemoryBudget(const MemoryBudget&) = delete;
     MemoryBudget& operator=(const MemoryBudget&) = delete;
 
+    // Sets what `name` holds now; a name not seen before gets a row (unbudgeted until
+    // set_budget). Raises the row's peak when `current_bytes` is above it.
     void report(std::string_view name, std::size_t current_bytes, std::size_t count);
-    void set_budget(std::string_view name, std::size_t budget_bytes);   // 0 = unbudgeted
-    void set_total_budget(std::size_t bytes);
-    void set_warning_threshold(float fraction);                         // default 0.85
+    // Creates the row if needed, so a budget may be set before the first report.
+    void set_budget(std::string_view name, std::size_t budget_bytes);  // 0 = unbudgeted
+    void set_total_budget(std::size_t bytes);                           // 0 = no total budget
+    // Fractions outside (0, 1] (and NaN) are ignored and logged as an error.
+    void set_warning_threshold(float fraction);  // default kDefaultWarningThreshold
     // budget > 0 && current > budget * threshold, in integer terms: the threshold in bytes is
-    // floor(budget * threshold); one byte past it is over, exactly at it is not.
+    // floor(budget * threshold), where the threshold is taken as the shortest decimal that reads
+    // back as the same float (0.85f is 0.85, not 0.850000023...). One byte past it is over,
+    // exactly at it is not. False for unknown names.
     bool is_over_budget(std::string_view name) const;
-    std::size_t total_current() const;
+    std::size_t total_current() const;  // sum of every subsystem's current bytes
+    // Highest total_current() seen since construction or the last reset_peaks().
+    std::size_t total_peak() const;
     std::size_t total_budget() const;
     float warning_threshold() const;
-    std::optional<SubsystemMemory> subsystem(std::string_view name) const;
+    std::optional<SubsystemMemory> subsystem(std::string_view name) const;  // nullopt if unknown
     std::vector<std::pair<std::string, SubsystemMemory>> subsystems() const;  // sorted by name
 
-    // Registers a callback run when `subsystem` crosses its warning threshold upwards.
+    // Registers a callback run when `subsystem` crosses its warning threshold upwards (once per
+    // crossing, like the warning). The subsystem need not have reported yet. Ids start at 1.
     PressureCallbackId add_pressure_callback(std::string_view subsystem, PressureCallback callback);
+    // Once this returns, the callback will not be called again and is not running on any other
+    // thread, so its owner may destroy what the callback uses. Safe from inside any callback,
+    // its own included (that call then finishes normally). Two callbacks running at once on two
+    // threads must not remove each other: each removal would wait for the other. Unknown ids
+    // are ignored.
     void remove_pressure_callback(PressureCallbackId id);
 
-    // peak := current for every subsystem (a sector transition is when a user asks for it).
+    // peak := current for every subsystem and for the tracked total (for example after a sector
+    // transition, to measure the next one).
     void reset_peaks();
-    // Logs every subsystem's peak and the allocator's (info level); engines call it at shutdown.
+    // Logs, at info level, one line per subsystem with its current, peak and budget, the tracked
+    // total, and the tracking allocator's process peak when it is compiled in. Engines call it
+    // at shutdown.
     void log_peak_summary() const;
 
 private:
     struct Impl;
-    Impl* impl_;
+    std::unique_ptr<Impl> impl_;
 };
 
-void configure_default_budgets(MemoryBudget&);  // the seed's defaults: 4 GB total, Chunks 1 GB, ...
-std::string format_memory(std::size_t bytes);    // "1.00 GB", "5.0 MB", "2.0 KB", "500 B"
+// The seed's defaults: 4 GiB total, Chunks 1 GiB, Meshes 512 MiB, Textures 512 MiB,
+// Entities 256 MiB, Audio 128 MiB, Physics 256 MiB, warning threshold 0.85.
+void configure_default_budgets(MemoryBudget&);
+// As the seed's display: "1.00 GB" from 1 GiB up, "5.0 MB", "2.0 KB", "500 B" (binary units).
+std::string format_memory(std::size_t bytes);
 
-// One problem found in a budgets config file: "path:line: message".
+// One problem found in a budgets config file.
 struct ConfigError {
     std::string file;
-    std::size_t line = 0;  // 0 when the file could not be read at all
+    std::size_t line = 0;  // 1-based; 0 when the file could not be read at all
     std::string message;
-    std::string to_string() const;
+    std::string to_string() const;  // "path:line: message", or "path: message" for line 0
 };
 
 // Applies a TOML budgets config (schema in docs/configuration.md) to `budget`. Every key is
-// optional. Each bad value is reported and skipped, leaving what was in force; a file that cannot
-// be read or parsed changes nothing. Errors are also logged to "nebula.memory".
+// optional. Each bad value (unknown key, wrong type, negative or unparseable size, threshold
+// outside (0, 1]) is reported and skipped, leaving what was in force; a file that cannot be read
+// or parsed changes nothing. Errors are also logged to "nebula.memory". Never throws.
 std::vector<ConfigError> load_budget_config(MemoryBudget& budget, const std::string& path);
 std::vector<ConfigError> load_budget_config_string(MemoryBudget& budget, std::string_view toml,
                                                    std::string_view source_name = "<string>");

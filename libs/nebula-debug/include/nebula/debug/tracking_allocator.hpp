@@ -56,11 +56,11 @@ struct MemoryTag {
 inline constexpr MemoryTag kUntagged{};
 inline constexpr std::string_view kUntaggedName = "Untagged";
 
-AllocatorStats allocator_stats() noexcept;              // whole process
-AllocatorStats allocator_stats(std::string_view tag);   // one tag (zeros if unknown)
+AllocatorStats allocator_stats() noexcept;             // whole process
+AllocatorStats allocator_stats(std::string_view tag);  // one tag (zeros if unknown)
 AllocatorStats allocator_stats(MemoryTag tag) noexcept;
-bool tracking_allocator_enabled() noexcept;             // false when compiled out
-void reset_allocator_peak() noexcept;                   // peak := current, globally and per tag
+bool tracking_allocator_enabled() noexcept;  // false when compiled out
+void reset_allocator_peak() noexcept;        // peak := current, globally and per tag
 
 // Finds the tag with this name, registering it on first use. Thread-safe, never allocates.
 MemoryTag memory_tag(std::string_view name) noexcept;
@@ -78,8 +78,8 @@ std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 std::size_t tracking_overhead_bytes() noexcept;
 inline constexpr std::size_t kBlockHeaderBytes = NEBULA_MEMORY_TRACKING ? 16 : 0;
 
-class MemoryScope {            // RAII: allocations on this thread inside the scope go to `tag`
-public:                        // scopes nest; the innermost wins; a free is charged to the tag
+class MemoryScope {  // RAII: allocations on this thread inside the scope go to `tag`
+public:              // scopes nest; the innermost wins; a free is charged to the tag
     explicit MemoryScope(std::string_view tag);  // that made the allocation, on any thread
     explicit MemoryScope(MemoryTag tag) noexcept;
     ~MemoryScope();
@@ -110,9 +110,11 @@ public:
     TaggedAllocator(const TaggedAllocator<U>& other) noexcept : tag_(other.tag()) {}
 
     T* allocate(std::size_t n) {
-        if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
+        if (n > std::numeric_limits<std::size_t>::max() / sizeof(T))
+            throw std::bad_array_new_length();
         void* block = tracked_aligned_malloc(n * sizeof(T), alignof(T), tag_);
-        if (block == nullptr) throw std::bad_alloc();
+        if (block == nullptr)
+            throw std::bad_alloc();
         return static_cast<T*>(block);
     }
     void deallocate(T* block, std::size_t) noexcept { tracked_free(block); }
