@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "escape.hpp"
+
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 namespace nd = nebula::debug;
@@ -56,3 +59,15 @@ TEST(MemoryTags, ScopeWithAnOutOfRangeTagChargesUntagged) {
     EXPECT_EQ(nd::current_memory_tag(), nd::kUntagged);
 }
 #endif
+
+TEST(ProcessMemory, ResidentMemoryGrowsWhenPagesAreTouched) {
+    const std::size_t before = nd::process_resident_bytes();
+    ASSERT_GT(before, 0u);
+    constexpr std::size_t kBytes = 64 * 1024 * 1024;
+    auto block = std::make_unique<char[]>(kBytes);
+    for (std::size_t offset = 0; offset < kBytes; offset += 4096) {
+        block[offset] = static_cast<char>(offset);
+    }
+    nebula::debug::testing::escape(block.get());
+    EXPECT_GE(nd::process_resident_bytes(), before + kBytes / 2);
+}

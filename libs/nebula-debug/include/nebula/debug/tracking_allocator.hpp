@@ -76,6 +76,11 @@ std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 // What the tracking itself costs in memory: block headers of live allocations plus the
 // per-thread counters of threads alive (Unreal calls this LLMOverhead).
 std::size_t tracking_overhead_bytes() noexcept;
+
+// The process's resident set size as the OS sees it (0 where unknown). Minus allocator_stats()'s
+// allocated bytes it gives what nothing tracked: C mallocs, driver memory, stacks, code.
+// Reads a small /proc file without allocating: fine once per frame, not per allocation.
+std::size_t process_resident_bytes() noexcept;
 inline constexpr std::size_t kBlockHeaderBytes = NEBULA_MEMORY_TRACKING ? 16 : 0;
 
 class MemoryScope {  // RAII: allocations on this thread inside the scope go to `tag`
