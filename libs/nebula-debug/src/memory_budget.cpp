@@ -1,0 +1,422 @@
+// MemoryBudget: per-subsystem reports, budgets, threshold warnings and pressure callbacks.
+#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include "memory_log.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <exception>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace nebula::debug {
+
+std::shared_ptr<spdlog::logger> memory_logger() {
+    const std::string name(kMemoryLoggerName);
+    if (auto logger = spdlog::get(name)) {
+        return logger;
+    }
+    try {
+        return spdlog::stderr_color_mt(name);
+    } catch (const spdlog::spdlog_ex&) {
+        // Another thread registered the name between the lookup and the creation.
+        if (auto logger = spdlog::get(name)) {
+            return logger;
+        }
+        return std::make_shared<spdlog::logger>(
+            name, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    }
+}
+
+namespace {
+
+__extension__ typedef unsigned __int128 uint128;
+
+constexpr std::size_t kMiB = 1024 * 1024;
+
+// A warning threshold as the shortest decimal that reads back as the same float (0.85f becomes
+// 85 / 10^2). Multiplying by the float itself would be off by its binary error: 0.85f is
+// 0.850000023..., which moves the threshold of a 1 TiB budget by 26 KB.
+struct DecimalFraction {
+    std::uint64_t numerator = 0;
+    int decimal_places = 0;
+};
+
+DecimalFraction to_decimal_fraction(float fraction) {
+    // Fixed notation of a float in (0, 1] needs at most 47 characters.
+    char text[64];
+    const char* end =
+        std::to_chars(std::begin(text), std::end(text), fraction, std::chars_format::fixed).ptr;
+    DecimalFraction decimal;
+    bool after_point = false;
+    for (const char* c = text; c != end; ++c) {
+        if (*c == '.') {
+            after_point = true;
+            continue;
+        }
+        decimal.numerator = decimal.numerator * 10 + static_cast<std::uint64_t>(*c - '0');
+        if (after_point) {
+            ++decimal.decimal_places;
+        }
+    }
+    return decimal;
+}
+
+std::size_t threshold_bytes(std::size_t budget, DecimalFraction threshold) {
+    // A float has at most 9 significant digits, so budget x numerator < 2^64 x 10^9 < 10^29:
+    // divided by 10^29 or more it floors to 0.
+    if (threshold.decimal_places >= 29) {
+        return 0;
+    }
+    uint128 divisor = 1;
+    for (int place = 0; place < threshold.decimal_places; ++place) {
+        divisor *= 10;
+    }
+    return static_cast<std::size_t>(uint128{budget} * threshold.numerator / divisor);
+}
+
+std::size_t percent_of(std::size_t part, std::size_t whole) {
+    const uint128 percent = uint128{part} * 100 / whole;
+    return static_cast<std::size_t>(
+        std::min<uint128>(percent, std::numeric_limits<std::size_t>::max()));
+}
+
+struct Subsystem {
+    SubsystemMemory memory;
+    bool over_threshold = false;  // already warned for the current crossing
+};
+
+struct RegisteredCallback {
+    PressureCallbackId id = 0;
+    std::string subsystem;
+    // Shared so that a removal while the callback runs does not destroy the function object
+    // under its own feet.
+    std::shared_ptr<const PressureCallback> callback;
+};
+
+struct RunningCallback {
+    PressureCallbackId id = 0;
+    std::thread::id thread;
+};
+
+struct SubsystemCrossing {
+    std::string name;
+    std::size_t current_bytes = 0;
+    std::size_t budget_bytes = 0;
+    std::size_t threshold_bytes = 0;
+};
+
+struct TotalCrossing {
+    std::size_t current_bytes = 0;
+    std::size_t budget_bytes = 0;
+};
+
+// What a call found while holding the lock; announced after releasing it, so that neither
+// logging nor callbacks run under the lock.
+struct Crossings {
+    std::vector<SubsystemCrossing> subsystems;
+    std::optional<TotalCrossing> total;
+};
+
+}  // namespace
+
+struct MemoryBudget::Impl {
+    mutable std::mutex mutex;
+    std::map<std::string, Subsystem, std::less<>> subsystems;
+    std::size_t total_current = 0;
+    std::size_t total_peak = 0;
+    std::size_t total_budget = 0;
+    bool total_over_budget = false;
+    float warning_threshold = kDefaultWarningThreshold;
+    DecimalFraction threshold = to_decimal_fraction(kDefaultWarningThreshold);
+
+    std::vector<RegisteredCallback> callbacks;
+    PressureCallbackId next_callback_id = 1;
+    std::vector<RunningCallback> running_callbacks;
+    std::condition_variable callback_finished;
+
+    Subsystem& find_or_add(std::string_view name) {
+        auto row = subsystems.find(name);
+        if (row == subsystems.end()) {
+            row = subsystems.emplace(std::string(name), Subsystem{}).first;
+        }
+        return row->second;
+    }
+
+    bool is_over(const SubsystemMemory& memory) const {
+        return memory.budget_bytes > 0 &&
+               memory.current_bytes > threshold_bytes(memory.budget_bytes, threshold);
+    }
+
+    void check_subsystem(std::string_view name, Subsystem& row, Crossings& crossings) {
+        const bool over = is_over(row.memory);
+        if (over && !row.over_threshold) {
+            crossings.subsystems.push_back({std::string(name), row.memory.current_bytes,
+                                            row.memory.budget_bytes,
+                                            threshold_bytes(row.memory.budget_bytes, threshold)});
+        }
+        row.over_threshold = over;
+    }
+
+    void check_total(Crossings& crossings) {
+        const bool over = total_budget > 0 && total_current > total_budget;
+        if (over && !total_over_budget) {
+            crossings.total = TotalCrossing{total_current, total_budget};
+        }
+        total_over_budget = over;
+    }
+
+    bool is_registered(PressureCallbackId id) const {
+        return std::any_of(callbacks.begin(), callbacks.end(),
+                           [id](const RegisteredCallback& entry) { return entry.id == id; });
+    }
+
+    bool is_running_on_another_thread(PressureCallbackId id) const {
+        const auto this_thread = std::this_thread::get_id();
+        return std::any_of(running_callbacks.begin(), running_callbacks.end(),
+                           [&](const RunningCallback& running) {
+                               return running.id == id && running.thread != this_thread;
+                           });
+    }
+
+    void announce(const Crossings& crossings) {
+        if (crossings.subsystems.empty() && !crossings.total) {
+            return;
+        }
+        const auto logger = memory_logger();
+        for (const SubsystemCrossing& crossing : crossings.subsystems) {
+            logger->warn("Subsystem '{}' at {}% of memory budget ({} MB / {} MB)", crossing.name,
+                         percent_of(crossing.current_bytes, crossing.budget_bytes),
+                         crossing.current_bytes / kMiB, crossing.budget_bytes / kMiB);
+            run_pressure_callbacks(crossing, *logger);
+        }
+        if (crossings.total) {
+            logger->warn("Tracked total at {}% of total memory budget ({} MB / {} MB)",
+                         percent_of(crossings.total->current_bytes, crossings.total->budget_bytes),
+                         crossings.total->current_bytes / kMiB,
+                         crossings.total->budget_bytes / kMiB);
+        }
+    }
+
+    void run_pressure_callbacks(const SubsystemCrossing& crossing, spdlog::logger& logger) {
+        std::vector<RegisteredCallback> matching;
+        {
+            std::lock_guard lock(mutex);
+            std::copy_if(callbacks.begin(), callbacks.end(), std::back_inserter(matching),
+                         [&](const RegisteredCallback& entry) {
+                             return entry.subsystem == crossing.name;
+                         });
+        }
+        const MemoryPressure pressure{crossing.name, crossing.current_bytes, crossing.budget_bytes,
+                                      crossing.threshold_bytes,
+                                      crossing.current_bytes - crossing.threshold_bytes};
+        for (const RegisteredCallback& entry : matching) {
+            {
+                std::lock_guard lock(mutex);
+                // An earlier callback of this crossing, or another thread, may have removed it.
+                if (!is_registered(entry.id)) {
+                    continue;
+                }
+                running_callbacks.push_back({entry.id, std::this_thread::get_id()});
+            }
+            try {
+                (*entry.callback)(pressure);
+            } catch (const std::exception& exception) {
+                logger.error("Memory pressure callback for '{}' threw: {}", crossing.name,
+                             exception.what());
+            } catch (...) {
+                logger.error("Memory pressure callback for '{}' threw", crossing.name);
+            }
+            {
+                std::lock_guard lock(mutex);
+                const auto this_thread = std::this_thread::get_id();
+                running_callbacks.erase(std::find_if(
+                    running_callbacks.begin(), running_callbacks.end(),
+                    [&](const RunningCallback& running) {
+                        return running.id == entry.id && running.thread == this_thread;
+                    }));
+            }
+            callback_finished.notify_all();
+        }
+    }
+};
+
+MemoryBudget::MemoryBudget() : impl_(std::make_unique<Impl>()) {}
+MemoryBudget::~MemoryBudget() = default;
+
+void MemoryBudget::report(std::string_view name, std::size_t current_bytes, std::size_t count) {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        Subsystem& row = impl_->find_or_add(name);
+        impl_->total_current = impl_->total_current - row.memory.current_bytes + current_bytes;
+        impl_->total_peak = std::max(impl_->total_peak, impl_->total_current);
+        row.memory.current_bytes = current_bytes;
+        row.memory.allocation_count = count;
+        row.memory.peak_bytes = std::max(row.memory.peak_bytes, current_bytes);
+        impl_->check_subsystem(name, row, crossings);
+        impl_->check_total(crossings);
+    }
+    impl_->announce(crossings);
+}
+
+void MemoryBudget::set_budget(std::string_view name, std::size_t budget_bytes) {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        Subsystem& row = impl_->find_or_add(name);
+        row.memory.budget_bytes = budget_bytes;
+        impl_->check_subsystem(name, row, crossings);
+    }
+    impl_->announce(crossings);
+}
+
+void MemoryBudget::set_total_budget(std::size_t bytes) {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->total_budget = bytes;
+        impl_->check_total(crossings);
+    }
+    impl_->announce(crossings);
+}
+
+void MemoryBudget::set_warning_threshold(float fraction) {
+    if (!(fraction > 0.0f && fraction <= 1.0f)) {
+        memory_logger()->error("Ignoring memory warning threshold {}: it must be in (0, 1]",
+                               fraction);
+        return;
+    }
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->warning_threshold = fraction;
+        impl_->threshold = to_decimal_fraction(fraction);
+        for (auto& [name, row] : impl_->subsystems) {
+            impl_->check_subsystem(name, row, crossings);
+        }
+    }
+    impl_->announce(crossings);
+}
+
+bool MemoryBudget::is_over_budget(std::string_view name) const {
+    std::lock_guard lock(impl_->mutex);
+    const auto row = impl_->subsystems.find(name);
+    return row != impl_->subsystems.end() && impl_->is_over(row->second.memory);
+}
+
+std::size_t MemoryBudget::total_current() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->total_current;
+}
+
+std::size_t MemoryBudget::total_peak() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->total_peak;
+}
+
+std::size_t MemoryBudget::total_budget() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->total_budget;
+}
+
+float MemoryBudget::warning_threshold() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->warning_threshold;
+}
+
+std::optional<SubsystemMemory> MemoryBudget::subsystem(std::string_view name) const {
+    std::lock_guard lock(impl_->mutex);
+    const auto row = impl_->subsystems.find(name);
+    if (row == impl_->subsystems.end()) {
+        return std::nullopt;
+    }
+    return row->second.memory;
+}
+
+std::vector<std::pair<std::string, SubsystemMemory>> MemoryBudget::subsystems() const {
+    std::lock_guard lock(impl_->mutex);
+    std::vector<std::pair<std::string, SubsystemMemory>> rows;
+    rows.reserve(impl_->subsystems.size());
+    for (const auto& [name, row] : impl_->subsystems) {
+        rows.emplace_back(name, row.memory);
+    }
+    return rows;
+}
+
+PressureCallbackId MemoryBudget::add_pressure_callback(std::string_view subsystem,
+                                                       PressureCallback callback) {
+    std::lock_guard lock(impl_->mutex);
+    const PressureCallbackId id = impl_->next_callback_id++;
+    impl_->callbacks.push_back(
+        {id, std::string(subsystem), std::make_shared<const PressureCallback>(std::move(callback))});
+    return id;
+}
+
+void MemoryBudget::remove_pressure_callback(PressureCallbackId id) {
+    std::unique_lock lock(impl_->mutex);
+    std::erase_if(impl_->callbacks,
+                  [id](const RegisteredCallback& entry) { return entry.id == id; });
+    impl_->callback_finished.wait(lock,
+                                  [&] { return !impl_->is_running_on_another_thread(id); });
+}
+
+void MemoryBudget::reset_peaks() {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& [name, row] : impl_->subsystems) {
+        row.memory.peak_bytes = row.memory.current_bytes;
+    }
+    impl_->total_peak = impl_->total_current;
+}
+
+void MemoryBudget::log_peak_summary() const {
+    std::vector<std::pair<std::string, SubsystemMemory>> rows;
+    SubsystemMemory total;
+    {
+        std::lock_guard lock(impl_->mutex);
+        for (const auto& [name, row] : impl_->subsystems) {
+            rows.emplace_back(name, row.memory);
+        }
+        total.current_bytes = impl_->total_current;
+        total.peak_bytes = impl_->total_peak;
+        total.budget_bytes = impl_->total_budget;
+    }
+    const auto budget_text = [](std::size_t bytes) {
+        return bytes > 0 ? format_memory(bytes) : std::string("none");
+    };
+    const auto logger = memory_logger();
+    for (const auto& [name, memory] : rows) {
+        logger->info("Subsystem '{}' peak {} (current {}, budget {})", name,
+                     format_memory(memory.peak_bytes), format_memory(memory.current_bytes),
+                     budget_text(memory.budget_bytes));
+    }
+    logger->info("Tracked total peak {} (current {}, budget {})", format_memory(total.peak_bytes),
+                 format_memory(total.current_bytes), budget_text(total.budget_bytes));
+    if (tracking_allocator_enabled()) {
+        const AllocatorStats stats = allocator_stats();
+        logger->info("Allocator peak {} (current {}, {} live allocations)",
+                     format_memory(stats.peak_allocated_bytes),
+                     format_memory(stats.allocated_bytes), stats.live_allocations());
+    }
+}
+
+void configure_default_budgets(MemoryBudget& budget) {
+    budget.set_warning_threshold(kDefaultWarningThreshold);
+    budget.set_total_budget(4096 * kMiB);
+    budget.set_budget("Chunks", 1024 * kMiB);
+    budget.set_budget("Meshes", 512 * kMiB);
+    budget.set_budget("Textures", 512 * kMiB);
+    budget.set_budget("Entities", 256 * kMiB);
+    budget.set_budget("Audio", 128 * kMiB);
+    budget.set_budget("Physics", 256 * kMiB);
+}
+
+}  // namespace nebula::debug

@@ -50,6 +50,11 @@ bool is_aligned(const void* block, std::size_t alignment) {
     return reinterpret_cast<std::uintptr_t>(block) % alignment == 0;
 }
 
+}  // namespace
+
+#if NEBULA_MEMORY_TRACKING
+
+namespace {
 // A size no allocator can satisfy, hidden from the optimiser so the call really happens.
 std::size_t impossible_size() {
     volatile std::size_t size = std::numeric_limits<std::size_t>::max();
@@ -57,8 +62,6 @@ std::size_t impossible_size() {
 }
 
 }  // namespace
-
-#if NEBULA_MEMORY_TRACKING
 
 TEST(TrackingAllocator, IsEnabledWhenCompiledIn) {
     EXPECT_TRUE(nd::tracking_allocator_enabled());
