@@ -9,14 +9,21 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 
 namespace nebula::debug::detail {
+
+// What unpublished_bytes holds while its thread is not counting into it (before its first
+// allocation, after it exited): a value so far outside [0, kPeakSlackBytes] that adding or
+// subtracting any block size stays outside, so the hot path's one range check also routes those
+// threads to the slow path, and needs no branch of its own.
+inline constexpr std::int64_t kNotCounting = std::numeric_limits<std::int64_t>::min() / 2;
 
 // Written by the owning thread only, read by any (relaxed atomics: plain moves on x86).
 struct TagCounters {
     // Bytes this thread allocated minus bytes it freed under this tag, not yet published.
-    // Kept within [0, kPeakSlackBytes]; leaving that range publishes (see publish_bytes).
-    std::atomic<std::int64_t> unpublished_bytes{0};
+    // Kept within [0, kPeakSlackBytes] while the thread counts; leaving that range publishes.
+    std::atomic<std::int64_t> unpublished_bytes{kNotCounting};
     std::atomic<std::uint64_t> allocations{0};
     std::atomic<std::uint64_t> deallocations{0};
 };
@@ -35,17 +42,43 @@ struct ThreadCounters {
     std::array<TagCounters, kMaxMemoryTags> tags{};
 };
 
+// This thread's counters. constinit, so every access is a plain %fs-relative move: no TLS
+// wrapper call, no initialisation guard.
+extern constinit thread_local ThreadCounters t_counters;
+
 inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amount) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
 }
 
-// Cold paths, in thread_registry.cpp.
-void register_thread(ThreadCounters& thread) noexcept;
-// Moves bytes between the thread's unpublished count and the shared totals so that the thread
-// keeps half of kPeakSlackBytes, updating the global and per-tag peaks.
-void publish_bytes(TagCounters& counters, std::uint16_t tag) noexcept;
-// Counts straight into the shared totals, for threads that already exited.
-void count_retired_allocation(std::uint16_t tag, std::uint64_t size) noexcept;
-void count_retired_deallocation(std::uint16_t tag, std::uint64_t size) noexcept;
+// Cold paths, in thread_registry.cpp: register a thread on its first call, count for a thread
+// that exited, or publish bytes once the unpublished count leaves [0, kPeakSlackBytes].
+[[gnu::cold]] void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
+[[gnu::cold]] void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
+
+// The hot path: one load, one compare and two stores into this thread's own counters.
+inline void count_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
+    TagCounters& counters = t_counters.tags[tag];
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
+                                     static_cast<std::int64_t>(size);
+    // A negative count wraps to a huge unsigned one: one compare checks both ends of the range.
+    if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {
+        count_allocation_slowly(tag, size);
+        return;
+    }
+    counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
+    add_relaxed(counters.allocations, 1);
+}
+
+inline void count_deallocation(std::uint16_t tag, std::uint64_t size) noexcept {
+    TagCounters& counters = t_counters.tags[tag];
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) -
+                                     static_cast<std::int64_t>(size);
+    if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {
+        count_deallocation_slowly(tag, size);
+        return;
+    }
+    counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
+    add_relaxed(counters.deallocations, 1);
+}
 
 }  // namespace nebula::debug::detail

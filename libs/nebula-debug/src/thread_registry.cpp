@@ -13,6 +13,8 @@ namespace nebula::debug {
 namespace detail {
 namespace {
 
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
 // Written only on cold paths; a line each so publishing threads do not slow each other.
 struct alignas(64) SharedTotals {
     std::atomic<std::int64_t> published_bytes{0};
@@ -50,15 +52,18 @@ void publish(std::uint16_t tag, std::int64_t bytes) noexcept {
 void retire_thread(void* argument) noexcept {
     auto& thread = *static_cast<ThreadCounters*>(argument);
     std::lock_guard lock(g_registry_lock);
-    const std::uint32_t tag_count = registered_tag_count();
-    for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
+    for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
         TagCounters& counters = thread.tags[tag];
-        publish(tag, counters.unpublished_bytes.exchange(0, std::memory_order_relaxed));
-        g_tag_totals[tag].retired_allocations.fetch_add(
-            counters.allocations.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        // kNotCounting sends any later call on this thread (another thread-exit callback, a
+        // thread_local destructor that frees) to the slow path, which counts into the globals.
+        const std::int64_t bytes = counters.unpublished_bytes.exchange(kNotCounting, kRelaxed);
+        if (bytes != 0) {
+            publish(tag, bytes);
+        }
+        g_tag_totals[tag].retired_allocations.fetch_add(counters.allocations.exchange(0, kRelaxed),
+                                                        kRelaxed);
         g_tag_totals[tag].retired_deallocations.fetch_add(
-            counters.deallocations.exchange(0, std::memory_order_relaxed),
-            std::memory_order_relaxed);
+            counters.deallocations.exchange(0, kRelaxed), kRelaxed);
     }
     (thread.previous ? thread.previous->next : g_threads) = thread.next;
     if (thread.next != nullptr) {
@@ -66,6 +71,52 @@ void retire_thread(void* argument) noexcept {
     }
     --g_thread_count;
     thread.phase = ThreadPhase::retired;
+}
+
+void register_thread(ThreadCounters& thread) noexcept {
+    {
+        std::lock_guard lock(g_registry_lock);
+        for (TagCounters& counters : thread.tags) {
+            counters.unpublished_bytes.store(0, kRelaxed);
+        }
+        thread.previous = nullptr;
+        thread.next = g_threads;
+        if (g_threads != nullptr) {
+            g_threads->previous = &thread;
+        }
+        g_threads = &thread;
+        ++g_thread_count;
+        thread.phase = ThreadPhase::active;
+    }
+    platform::call_at_thread_exit(retire_thread, &thread);
+}
+
+// Adds `delta` bytes and one operation to this thread's counters for `tag`, registering the thread
+// first if this is its first call, or straight into the shared totals once it has exited. Moves
+// bytes to the shared totals when the count leaves [0, kPeakSlackBytes], so that the thread keeps
+// half of kPeakSlackBytes, updating the global and per-tag peaks.
+void count_slowly(std::uint16_t tag, std::int64_t delta,
+                  std::atomic<std::uint64_t> TagCounters::*operations,
+                  std::atomic<std::uint64_t> SharedTotals::*retired_operations) noexcept {
+    ThreadCounters& thread = t_counters;
+    if (thread.phase == ThreadPhase::retired) {
+        publish(tag, delta);
+        (g_tag_totals[tag].*retired_operations).fetch_add(1, kRelaxed);
+        return;
+    }
+    if (thread.phase == ThreadPhase::unregistered) {
+        register_thread(thread);
+    }
+    TagCounters& counters = thread.tags[tag];
+    add_relaxed(counters.*operations, 1);
+    const std::int64_t unpublished = counters.unpublished_bytes.load(kRelaxed) + delta;
+    if (static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes) {
+        counters.unpublished_bytes.store(unpublished, kRelaxed);
+        return;
+    }
+    constexpr auto kKept = static_cast<std::int64_t>(kPeakSlackBytes / 2);
+    publish(tag, unpublished - kKept);
+    counters.unpublished_bytes.store(kKept, kRelaxed);
 }
 
 struct TagSnapshot {
@@ -117,36 +168,14 @@ TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
 
 }  // namespace
 
-void register_thread(ThreadCounters& thread) noexcept {
-    {
-        std::lock_guard lock(g_registry_lock);
-        thread.previous = nullptr;
-        thread.next = g_threads;
-        if (g_threads != nullptr) {
-            g_threads->previous = &thread;
-        }
-        g_threads = &thread;
-        ++g_thread_count;
-        thread.phase = ThreadPhase::active;
-    }
-    platform::call_at_thread_exit(retire_thread, &thread);
+void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
+    count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,
+                 &SharedTotals::retired_allocations);
 }
 
-void publish_bytes(TagCounters& counters, std::uint16_t tag) noexcept {
-    constexpr std::int64_t kKept = static_cast<std::int64_t>(kPeakSlackBytes / 2);
-    const std::int64_t moved = counters.unpublished_bytes.load(std::memory_order_relaxed) - kKept;
-    publish(tag, moved);
-    counters.unpublished_bytes.store(kKept, std::memory_order_relaxed);
-}
-
-void count_retired_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
-    publish(tag, static_cast<std::int64_t>(size));
-    g_tag_totals[tag].retired_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-
-void count_retired_deallocation(std::uint16_t tag, std::uint64_t size) noexcept {
-    publish(tag, -static_cast<std::int64_t>(size));
-    g_tag_totals[tag].retired_deallocations.fetch_add(1, std::memory_order_relaxed);
+void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
+    count_slowly(tag, -static_cast<std::int64_t>(size), &TagCounters::deallocations,
+                 &SharedTotals::retired_deallocations);
 }
 
 }  // namespace detail

@@ -1,0 +1,323 @@
+// What tracking costs per allocation, measured side by side in one process on the same workloads:
+// plain malloc/free, the seed's design (global atomics, CAS loop for the peak) and ours, through
+// the very functions our operator new/delete call. Only ratios between variants of one run mean
+// anything on a shared machine; scripts/bench.sh turns the JSON output into those ratios.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <latch>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace nd = nebula::debug;
+
+namespace {
+
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+// The seed's four Rust statics. Like them these sit next to each other in one cache line, which
+// every allocation on every thread writes.
+struct SeedGlobals {
+    std::atomic<std::size_t> allocated_bytes{0};
+    std::atomic<std::size_t> allocation_count{0};
+    std::atomic<std::size_t> deallocation_count{0};
+    std::atomic<std::size_t> peak_allocated_bytes{0};
+};
+constinit SeedGlobals g_seed;
+
+// Each variant allocates and releases; release takes the size, as Rust's Layout hands it to
+// dealloc (the seed needs it, the others ignore it).
+struct PlainMalloc {
+    static constexpr bool kScoped = false;
+    static void* allocate(std::size_t size) noexcept { return std::malloc(size); }
+    static void release(void* block, std::size_t) noexcept { std::free(block); }
+};
+
+// The seed's TrackingAllocator::alloc / dealloc, line for line.
+struct SeedDesign {
+    static constexpr bool kScoped = false;
+    static void* allocate(std::size_t size) noexcept {
+        void* block = std::malloc(size);
+        if (block != nullptr) {
+            const std::size_t new_total = g_seed.allocated_bytes.fetch_add(size, kRelaxed) + size;
+            g_seed.allocation_count.fetch_add(1, kRelaxed);
+            std::size_t peak = g_seed.peak_allocated_bytes.load(kRelaxed);
+            while (new_total > peak &&
+                   !g_seed.peak_allocated_bytes.compare_exchange_weak(peak, new_total, kRelaxed)) {
+            }
+        }
+        return block;
+    }
+    static void release(void* block, std::size_t size) noexcept {
+        g_seed.allocated_bytes.fetch_sub(size, kRelaxed);
+        g_seed.deallocation_count.fetch_add(1, kRelaxed);
+        std::free(block);
+    }
+};
+
+// Ours, through the functions operator new and operator delete are built on.
+struct Tracked {
+    static constexpr bool kScoped = false;
+    static void* allocate(std::size_t size) noexcept { return nd::tracked_malloc(size); }
+    static void release(void* block, std::size_t) noexcept { nd::tracked_free(block); }
+};
+
+// Ours with a MemoryScope active on every benchmark thread, so blocks go to a registered tag.
+struct TrackedInScope : Tracked {
+    static constexpr bool kScoped = true;
+};
+
+// Opens the variant's MemoryScope, if it has one, for the life of one benchmark thread.
+template <class Allocator>
+class ScopeFor {
+public:
+    ScopeFor() {
+        if constexpr (Allocator::kScoped) {
+            scope_.emplace(nd::memory_tag("bench.scoped"));
+        }
+    }
+
+private:
+    std::optional<nd::MemoryScope> scope_;
+};
+
+// A fixed pseudo-random stream (xorshift), different per thread, identical for every variant.
+class RandomStream {
+public:
+    explicit RandomStream(std::uint64_t seed) noexcept : state_(seed * 0x9E3779B97F4A7C15u + 1) {}
+    std::uint32_t next() noexcept {
+        state_ ^= state_ << 13;
+        state_ ^= state_ >> 7;
+        state_ ^= state_ << 17;
+        return static_cast<std::uint32_t>(state_ >> 32);
+    }
+
+private:
+    std::uint64_t state_;
+};
+
+// Makes the compiler assume the block is read, so no malloc/free pair is optimised away. Not
+// benchmark::DoNotOptimize(block): for a non-const lvalue GCC 12 may bind its "+m,r" operand to a
+// temporary and never store the pointer back.
+void escape(const void* block) noexcept {
+    asm volatile("" : : "g"(block) : "memory");
+}
+
+constexpr std::size_t kPairBytes = 64;
+constexpr std::size_t kBatchBlocks = 1000;
+constexpr std::size_t kMixedMinBytes = 16;
+constexpr std::size_t kMixedSizeSpan = 256;  // sizes 16..271
+constexpr std::size_t kMixedLiveBlocks = 512;
+constexpr std::size_t kMixedPlanLength = 4096;
+
+// One 64-byte allocation and its free per item: the allocator's fast path and nothing else.
+template <class Allocator>
+void Pairs64(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    for (auto _ : state) {
+        void* block = Allocator::allocate(kPairBytes);
+        escape(block);
+        Allocator::release(block, kPairBytes);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+// 1000 live 64-byte blocks, then all freed: the allocator walks fresh memory, not one hot slot.
+template <class Allocator>
+void Batch1000(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    std::array<void*, kBatchBlocks> blocks{};
+    for (auto _ : state) {
+        for (void*& block : blocks) {
+            block = Allocator::allocate(kPairBytes);
+            escape(block);
+        }
+        for (void* block : blocks) {
+            Allocator::release(block, kPairBytes);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kBatchBlocks));
+}
+
+// A rolling live set of 512 blocks of 16-271 bytes: each item frees a random live block and
+// allocates a new one of a random size in its place.
+struct MixedPlan {
+    std::array<std::uint16_t, kMixedPlanLength> sizes;
+    std::array<std::uint16_t, kMixedPlanLength> slots;
+};
+
+MixedPlan make_mixed_plan(std::uint64_t seed) {
+    RandomStream random(seed);
+    MixedPlan plan;
+    for (std::size_t i = 0; i < kMixedPlanLength; ++i) {
+        plan.sizes[i] = static_cast<std::uint16_t>(kMixedMinBytes + random.next() % kMixedSizeSpan);
+        plan.slots[i] = static_cast<std::uint16_t>(random.next() % kMixedLiveBlocks);
+    }
+    return plan;
+}
+
+template <class Allocator>
+void MixedSizes(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    const MixedPlan plan = make_mixed_plan(static_cast<std::uint64_t>(state.thread_index()));
+    std::array<void*, kMixedLiveBlocks> live{};
+    std::array<std::size_t, kMixedLiveBlocks> live_sizes{};
+    for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
+        live_sizes[slot] = plan.sizes[slot];
+        live[slot] = Allocator::allocate(live_sizes[slot]);
+    }
+    std::size_t step = 0;
+    for (auto _ : state) {
+        const std::size_t slot = plan.slots[step];
+        Allocator::release(live[slot], live_sizes[slot]);
+        live_sizes[slot] = plan.sizes[step];
+        live[slot] = Allocator::allocate(live_sizes[slot]);
+        escape(live[slot]);
+        step = (step + 1) % kMixedPlanLength;
+    }
+    for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
+        Allocator::release(live[slot], live_sizes[slot]);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+using BenchmarkFunction = void (*)(benchmark::State&);
+
+// The variants' names in the order register_workload takes their functions.
+constexpr std::array<const char*, 4> kVariantNames = {"PlainMalloc", "SeedDesign", "Tracked",
+                                                      "TrackedInScope"};
+
+void register_workload(const std::string& workload,
+                       const std::array<BenchmarkFunction, 4>& variants) {
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const std::string name = workload + "<" + kVariantNames[i] + ">";
+        // Oversubscribing a 2-core machine with 4 threads is on purpose: engines do it.
+        benchmark::RegisterBenchmark(name.c_str(), variants[i])
+            ->Threads(1)
+            ->Threads(2)
+            ->Threads(4)
+            ->UseRealTime();
+    }
+}
+
+void register_throughput_benchmarks() {
+    register_workload("Pairs64", {Pairs64<PlainMalloc>, Pairs64<SeedDesign>, Pairs64<Tracked>,
+                                  Pairs64<TrackedInScope>});
+    register_workload("Batch1000", {Batch1000<PlainMalloc>, Batch1000<SeedDesign>,
+                                    Batch1000<Tracked>, Batch1000<TrackedInScope>});
+    register_workload("MixedSizes", {MixedSizes<PlainMalloc>, MixedSizes<SeedDesign>,
+                                     MixedSizes<Tracked>, MixedSizes<TrackedInScope>});
+}
+
+// Threads that allocated (so the registry folds their counters) and wait, each under one of six
+// engine subsystems' tags, for the life of the object.
+class IdleThreads {
+public:
+    explicit IdleThreads(std::size_t count) : registered_(static_cast<std::ptrdiff_t>(count)) {
+        static constexpr std::array<const char*, 6> kSubsystems = {"Chunks",   "Meshes", "Textures",
+                                                                   "Entities", "Audio",  "Physics"};
+        for (std::size_t i = 0; i < count; ++i) {
+            threads_.emplace_back([this, i] {
+                const nd::MemoryScope scope(kSubsystems[i % kSubsystems.size()]);
+                const std::string owned(100, 'x');
+                escape(owned.data());
+                registered_.count_down();
+                released_.wait();
+            });
+        }
+        registered_.wait();
+    }
+    ~IdleThreads() {
+        released_.count_down();
+        for (std::thread& thread : threads_) {
+            thread.join();
+        }
+    }
+    IdleThreads(const IdleThreads&) = delete;
+    IdleThreads& operator=(const IdleThreads&) = delete;
+
+private:
+    std::latch registered_;
+    std::latch released_{1};
+    std::vector<std::thread> threads_;
+};
+
+constexpr std::size_t kThreadsAliveForStats = 64;
+
+void AllocatorStatsProcess(benchmark::State& state) {
+    const IdleThreads others(kThreadsAliveForStats - 1);
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(nd::allocator_stats());
+    }
+}
+BENCHMARK(AllocatorStatsProcess);
+
+void AllocatorStatsOneTag(benchmark::State& state) {
+    const IdleThreads others(kThreadsAliveForStats - 1);
+    const nd::MemoryTag tag = nd::memory_tag("Meshes");
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(nd::allocator_stats(tag));
+    }
+}
+BENCHMARK(AllocatorStatsOneTag);
+
+void AllocatorStatsTagByName(benchmark::State& state) {
+    const IdleThreads others(kThreadsAliveForStats - 1);
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(nd::allocator_stats("Meshes"));
+    }
+}
+BENCHMARK(AllocatorStatsTagByName);
+
+// The heap the tracking adds per allocation: the same live set of mixed-size blocks, held through
+// plain malloc and through a variant, compared by how much glibc reports in use (mallinfo2 counts
+// whole chunks, so a header that pushes a block into a larger size class is counted).
+constexpr std::size_t kOverheadBlocks = 100'000;
+
+template <class Allocator>
+void HeapInUseMixed(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    const MixedPlan plan = make_mixed_plan(0);
+    std::vector<void*> blocks(kOverheadBlocks);
+    std::size_t requested = 0;
+    std::size_t in_use = 0;
+    for (auto _ : state) {
+        const std::size_t before = mallinfo2().uordblks;
+        for (std::size_t i = 0; i < kOverheadBlocks; ++i) {
+            blocks[i] = Allocator::allocate(plan.sizes[i % kMixedPlanLength]);
+            requested += plan.sizes[i % kMixedPlanLength];
+        }
+        in_use += mallinfo2().uordblks - before;
+        for (std::size_t i = 0; i < kOverheadBlocks; ++i) {
+            Allocator::release(blocks[i], plan.sizes[i % kMixedPlanLength]);
+        }
+    }
+    const auto allocations = static_cast<double>(state.iterations() * kOverheadBlocks);
+    state.counters["requested_bytes_per_block"] = static_cast<double>(requested) / allocations;
+    state.counters["heap_bytes_per_block"] = static_cast<double>(in_use) / allocations;
+}
+BENCHMARK(HeapInUseMixed<PlainMalloc>)->Iterations(3)->Repetitions(1);
+BENCHMARK(HeapInUseMixed<Tracked>)->Iterations(3)->Repetitions(1);
+BENCHMARK(HeapInUseMixed<TrackedInScope>)->Iterations(3)->Repetitions(1);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_throughput_benchmarks();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 1;
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

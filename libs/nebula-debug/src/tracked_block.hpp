@@ -1,0 +1,61 @@
+// The block layout and the allocation hot path, shared by tracked_malloc / tracked_free and the
+// operator new / delete replacements so that both compile to the same inlined code: one C
+// allocator call, a 16-byte header write or read, and two stores to this thread's counters.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "thread_counters.hpp"
+
+namespace nebula::debug::detail {
+
+// Sits right before every block handed out; releasing a block reads everything it needs here.
+// 16 bytes, not 8: the header must keep the block at __STDCPP_DEFAULT_NEW_ALIGNMENT__.
+struct BlockHeader {
+    std::uint64_t size;    // requested bytes
+    std::uint32_t offset;  // from the C allocator's block to the user's block
+    std::uint16_t tag;
+    std::uint16_t unused;
+};
+static_assert(sizeof(BlockHeader) == kBlockHeaderBytes);
+static_assert(alignof(std::max_align_t) <= sizeof(BlockHeader));
+inline constexpr std::size_t kDefaultAlignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+static_assert(kDefaultAlignment <= sizeof(BlockHeader));
+
+// Writes the header in front of the user's block, `offset` bytes into the C allocator's block.
+inline void* finish_block(void* raw, std::size_t offset, std::size_t size,
+                          std::uint16_t tag) noexcept {
+    auto* block = static_cast<char*>(raw) + offset;
+    const BlockHeader header{size, static_cast<std::uint32_t>(offset), tag, 0};
+    std::memcpy(block - sizeof(BlockHeader), &header, sizeof(header));
+    count_allocation(tag, size);
+    return block;
+}
+
+// A block at the default alignment, charged to this thread's current tag; null on failure.
+inline void* allocate_block(std::size_t size) noexcept {
+    if (size > SIZE_MAX - sizeof(BlockHeader)) [[unlikely]] {
+        return nullptr;
+    }
+    void* raw = std::malloc(size + sizeof(BlockHeader));
+    if (raw == nullptr) [[unlikely]] {
+        return nullptr;
+    }
+    return finish_block(raw, sizeof(BlockHeader), size, t_counters.current_tag);
+}
+
+inline void release_block(void* block) noexcept {
+    if (block == nullptr) {
+        return;
+    }
+    auto* user = static_cast<char*>(block);
+    BlockHeader header;
+    std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
+    count_deallocation(header.tag, header.size);
+    std::free(user - header.offset);
+}
+
+}  // namespace nebula::debug::detail

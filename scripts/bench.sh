@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds nebula-bench optimised with debug info (preset relwithdebinfo), runs it and prints the
+# overhead of tracking as throughput ratios against plain malloc and the seed's design.
+# Extra arguments go to the benchmark binary (e.g. --benchmark_filter=Pairs64).
+# NEBULA_BENCH_REPETITIONS (default 9) and NEBULA_BENCH_MIN_TIME (seconds, default 0.2) trade
+# run time for steadier medians; NEBULA_BENCH_JOBS (default 2) bounds the build.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+scripts/setup.sh
+cmake --preset relwithdebinfo
+cmake --build --preset relwithdebinfo --target nebula-bench -j "${NEBULA_BENCH_JOBS:-2}"
+
+results=build/relwithdebinfo/bench-results.json
+# Random interleaving spreads every variant's repetitions over the whole run, so a burst of load
+# from elsewhere on the machine hits them all alike.
+build/relwithdebinfo/bench/nebula-bench \
+  --benchmark_repetitions="${NEBULA_BENCH_REPETITIONS:-9}" \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_min_time="${NEBULA_BENCH_MIN_TIME:-0.2}" \
+  --benchmark_out="$results" --benchmark_out_format=json \
+  "$@" >/dev/null
+
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
+  "$(ldd --version | head -n 1), $(c++ --version | head -n 1)"
+python3 scripts/bench_report.py "$results"

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Turns nebula-bench's Google Benchmark JSON into the ratio table of docs/benchmarks.md.
+
+Every number is a median over repetitions, and every ratio compares variants of the same run:
+absolute throughput on a shared machine drifts, ratios measured side by side do not (much).
+Usage: bench_report.py RESULTS.json
+"""
+import json
+import re
+import statistics
+import sys
+
+VARIANTS = ("PlainMalloc", "SeedDesign", "Tracked", "TrackedInScope")
+WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes")
+THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
+NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+# (threads, what ours is compared with, lowest ratio accepted): the targets of design.md.
+TARGETS = ((1, "PlainMalloc", 0.90), (2, "PlainMalloc", 0.85), (2, "SeedDesign", 3.0))
+TAG_TOLERANCE = 0.05
+
+
+def load_runs(path):
+    with open(path, encoding="utf-8") as results:
+        runs = json.load(results)["benchmarks"]
+    return [run for run in runs if run.get("run_type", "iteration") == "iteration"]
+
+
+def median_throughputs(runs):
+    samples = {}
+    for run in runs:
+        match = THROUGHPUT_NAME.match(run["run_name"])
+        if match and "items_per_second" in run:
+            workload, variant, threads = match.group(1), match.group(2), int(match.group(3))
+            samples.setdefault((workload, variant, threads), []).append(run["items_per_second"])
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def median_of(runs, name, field):
+    values = [run[field] for run in runs if run["run_name"] == name]
+    return statistics.median(values) if values else None
+
+
+def print_throughput_table(throughput):
+    print("| Workload | Threads | plain malloc (M items/s) | seed / plain | ours / plain "
+          "| ours + MemoryScope / plain | ours / seed |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for workload in WORKLOADS:
+        for threads in sorted({key[2] for key in throughput if key[0] == workload}):
+            rate = {variant: throughput.get((workload, variant, threads)) for variant in VARIANTS}
+            if None in rate.values():
+                continue
+            plain = rate["PlainMalloc"]
+            print(f"| {workload} | {threads} | {plain / 1e6:.1f} "
+                  f"| {rate['SeedDesign'] / plain:.2f}x | {rate['Tracked'] / plain:.2f}x "
+                  f"| {rate['TrackedInScope'] / plain:.2f}x "
+                  f"| {rate['Tracked'] / rate['SeedDesign']:.2f}x |")
+
+
+def print_target_checks(throughput):
+    print()
+    print("Targets (ours and ours + MemoryScope, every workload):")
+    for workload in WORKLOADS:
+        for threads, baseline, lowest in TARGETS:
+            base = throughput.get((workload, baseline, threads))
+            ours = throughput.get((workload, "Tracked", threads))
+            scoped = throughput.get((workload, "TrackedInScope", threads))
+            if None in (base, ours, scoped):
+                continue
+            ratios = (ours / base, scoped / base)
+            verdict = "met" if min(ratios) >= lowest else "MISSED"
+            print(f"  {workload:<10} {threads} thread(s) >= {lowest:.2f}x {baseline:<11}: "
+                  f"{ratios[0]:.2f}x, in scope {ratios[1]:.2f}x  {verdict}")
+        for threads in (1, 2):
+            plain = throughput.get((workload, "PlainMalloc", threads))
+            ours = throughput.get((workload, "Tracked", threads))
+            scoped = throughput.get((workload, "TrackedInScope", threads))
+            if None in (plain, ours, scoped):
+                continue
+            shift = abs(scoped - ours) / plain
+            verdict = "met" if shift <= TAG_TOLERANCE else "MISSED"
+            print(f"  {workload:<10} {threads} thread(s) tag shifts the ratio by "
+                  f"{shift:.2f} (<= {TAG_TOLERANCE:.2f})  {verdict}")
+
+
+def print_reader_costs(runs):
+    print()
+    print("| Reader, 64 threads alive | ns per call |")
+    print("|---|---:|")
+    for name, label in (("AllocatorStatsProcess", "allocator_stats()"),
+                        ("AllocatorStatsOneTag", "allocator_stats(MemoryTag)"),
+                        ("AllocatorStatsTagByName", "allocator_stats(\"name\")")):
+        time = median_of(runs, name, "real_time")
+        unit = next((run["time_unit"] for run in runs if run["run_name"] == name), "ns")
+        if time is not None:
+            print(f"| {label} | {time * NANOSECONDS_PER_UNIT[unit]:.0f} |")
+
+
+def print_memory_overhead(runs):
+    heap = {}
+    for variant in VARIANTS:
+        name = f"HeapInUseMixed<{variant}>/iterations:3/repeats:1"
+        heap[variant] = (median_of(runs, name, "heap_bytes_per_block"),
+                         median_of(runs, name, "requested_bytes_per_block"))
+    plain, requested = heap["PlainMalloc"]
+    if plain is None:
+        return
+    print()
+    print(f"Heap per block, mixed 16-271 byte live set (requested {requested:.1f} bytes on average, "
+          f"glibc chunks as mallinfo2 counts them):")
+    print(f"  plain malloc {plain:.1f} bytes")
+    for variant in ("Tracked", "TrackedInScope"):
+        bytes_per_block = heap[variant][0]
+        if bytes_per_block is not None:
+            print(f"  {variant:<14} {bytes_per_block:.1f} bytes: tracking adds "
+                  f"{bytes_per_block - plain:.1f} bytes per allocation")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    runs = load_runs(sys.argv[1])
+    throughput = median_throughputs(runs)
+    print_throughput_table(throughput)
+    print_target_checks(throughput)
+    print_reader_costs(runs)
+    print_memory_overhead(runs)
+
+
+if __name__ == "__main__":
+    main()
