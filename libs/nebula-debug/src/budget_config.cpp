@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -51,8 +52,12 @@ struct ParsedSize {
     std::string problem;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // "<number> <unit>": the number has optional decimals ("1.5 GiB"), the space is optional, and
 // a fraction of a byte is dropped. Decimal arithmetic is exact (no binary float in between).
@@ -67,9 +72,10 @@ ParsedSize parse_size_string(std::string_view text) {
         return {0, fmt::format("size \"{}\" is negative", text)};
     }
 
-    // The number as mantissa / 10^decimal_places. Past 10^29 bytes the value cannot fit a
-    // size_t whatever the unit, and stopping there keeps mantissa x unit below 2^128.
-    constexpr uint128 kMantissaLimit = uint128{10'000'000'000'000'000} * 10'000'000'000'000;
+    // The number as mantissa / 10^decimal_places. Capping both keeps mantissa x unit below
+    // 2^128; a mantissa past the cap means 10^19 bytes or more, which no budget is.
+    constexpr int kMaxDecimalPlaces = 9;
+    constexpr uint128 kMantissaLimit = uint128{10'000'000'000'000'000} * 100'000'000'000;
     uint128 mantissa = 0;
     int decimal_places = 0;
     std::size_t position = 0;
@@ -86,13 +92,14 @@ ParsedSize parse_size_string(std::string_view text) {
             break;
         }
         has_digits = true;
+        if (after_point && ++decimal_places > kMaxDecimalPlaces) {
+            return {0,
+                    fmt::format("size \"{}\" has more than {} decimals", text, kMaxDecimalPlaces)};
+        }
         if (mantissa > kMantissaLimit) {
             return {0, fmt::format("size \"{}\" is too large", text)};
         }
         mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
-        if (after_point) {
-            ++decimal_places;
-        }
     }
     if (!has_digits) {
         return {0, fmt::format("\"{}\" is not a size: {}", text, kSizeSyntax)};
@@ -115,10 +122,6 @@ ParsedSize parse_size_string(std::string_view text) {
     uint128 divisor = 1;
     for (int place = 0; place < decimal_places; ++place) {
         divisor *= 10;
-    }
-    // With more than 38 decimal places the divisor wraps; such a string is no budget anyway.
-    if (decimal_places > 38) {
-        return {0, fmt::format("size \"{}\" has too many decimals", text)};
     }
     const uint128 bytes = mantissa * unit->bytes / divisor;
     if (bytes > std::numeric_limits<std::size_t>::max()) {
@@ -176,7 +179,13 @@ public:
         return std::move(settings_);
     }
 
-    std::vector<ConfigError> take_errors() { return std::move(errors_); }
+    // In file order: toml++ walks a table's keys alphabetically.
+    std::vector<ConfigError> take_errors() {
+        std::stable_sort(
+            errors_.begin(), errors_.end(),
+            [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+        return std::move(errors_);
+    }
 
 private:
     void read_memory(const toml::table& memory) {
@@ -189,8 +198,8 @@ private:
                 if (const toml::table* budgets = node.as_table()) {
                     read_budgets(*budgets);
                 } else {
-                    error(node.source(), fmt::format("'memory.budgets' must be a table, not {}",
-                                                     type_name(node)));
+                    error(node.source(),
+                          fmt::format("'memory.budgets' must be a table, not {}", type_name(node)));
                 }
             } else {
                 error(key.source(), fmt::format("unknown key 'memory.{}' (expected total_budget, "
@@ -285,8 +294,8 @@ void log_errors(const std::vector<ConfigError>& errors) {
 std::vector<ConfigError> load(MemoryBudget& budget, std::string_view toml,
                               std::string_view source_name) {
     std::vector<ConfigError> errors;
-    // Failures below are not the config's fault (out of memory, a throwing pressure callback
-    // reached through set_budget is already caught there), but the promise is not to throw.
+    // Problems of the config itself are collected by ConfigReader; the last handler only keeps
+    // the promise not to throw when something else fails (out of memory).
     try {
         const toml::table root = toml::parse(toml, source_name);
         ConfigReader reader(source_name);

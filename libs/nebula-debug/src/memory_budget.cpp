@@ -83,10 +83,17 @@ std::size_t threshold_bytes(std::size_t budget, DecimalFraction threshold) {
     return static_cast<std::size_t>(uint128{budget} * threshold.numerator / divisor);
 }
 
-std::size_t percent_of(std::size_t part, std::size_t whole) {
-    const uint128 percent = uint128{part} * 100 / whole;
+// Rounded to the nearest whole number, as the seed's example reads: 890 of 1024 MiB is "87%".
+std::size_t rounded_ratio(std::size_t part, std::size_t whole, std::size_t scale) {
+    const uint128 ratio = (uint128{part} * scale + whole / 2) / whole;
     return static_cast<std::size_t>(
-        std::min<uint128>(percent, std::numeric_limits<std::size_t>::max()));
+        std::min<uint128>(ratio, std::numeric_limits<std::size_t>::max()));
+}
+std::size_t percent_of(std::size_t part, std::size_t whole) {
+    return rounded_ratio(part, whole, 100);
+}
+std::size_t whole_mib(std::size_t bytes) {
+    return rounded_ratio(bytes, kMiB, 1);
 }
 
 struct Subsystem {
@@ -136,7 +143,7 @@ struct MemoryBudget::Impl {
     std::size_t total_budget = 0;
     bool total_over_budget = false;
     float warning_threshold = kDefaultWarningThreshold;
-    DecimalFraction threshold = to_decimal_fraction(kDefaultWarningThreshold);
+    DecimalFraction exact_threshold = to_decimal_fraction(kDefaultWarningThreshold);
 
     std::vector<RegisteredCallback> callbacks;
     PressureCallbackId next_callback_id = 1;
@@ -153,15 +160,15 @@ struct MemoryBudget::Impl {
 
     bool is_over(const SubsystemMemory& memory) const {
         return memory.budget_bytes > 0 &&
-               memory.current_bytes > threshold_bytes(memory.budget_bytes, threshold);
+               memory.current_bytes > threshold_bytes(memory.budget_bytes, exact_threshold);
     }
 
     void check_subsystem(std::string_view name, Subsystem& row, Crossings& crossings) {
         const bool over = is_over(row.memory);
         if (over && !row.over_threshold) {
-            crossings.subsystems.push_back({std::string(name), row.memory.current_bytes,
-                                            row.memory.budget_bytes,
-                                            threshold_bytes(row.memory.budget_bytes, threshold)});
+            const std::size_t threshold = threshold_bytes(row.memory.budget_bytes, exact_threshold);
+            crossings.subsystems.push_back(
+                {std::string(name), row.memory.current_bytes, row.memory.budget_bytes, threshold});
         }
         row.over_threshold = over;
     }
@@ -195,14 +202,14 @@ struct MemoryBudget::Impl {
         for (const SubsystemCrossing& crossing : crossings.subsystems) {
             logger->warn("Subsystem '{}' at {}% of memory budget ({} MB / {} MB)", crossing.name,
                          percent_of(crossing.current_bytes, crossing.budget_bytes),
-                         crossing.current_bytes / kMiB, crossing.budget_bytes / kMiB);
+                         whole_mib(crossing.current_bytes), whole_mib(crossing.budget_bytes));
             run_pressure_callbacks(crossing, *logger);
         }
         if (crossings.total) {
             logger->warn("Tracked total at {}% of total memory budget ({} MB / {} MB)",
                          percent_of(crossings.total->current_bytes, crossings.total->budget_bytes),
-                         crossings.total->current_bytes / kMiB,
-                         crossings.total->budget_bytes / kMiB);
+                         whole_mib(crossings.total->current_bytes),
+                         whole_mib(crossings.total->budget_bytes));
         }
     }
 
@@ -210,10 +217,9 @@ struct MemoryBudget::Impl {
         std::vector<RegisteredCallback> matching;
         {
             std::lock_guard lock(mutex);
-            std::copy_if(callbacks.begin(), callbacks.end(), std::back_inserter(matching),
-                         [&](const RegisteredCallback& entry) {
-                             return entry.subsystem == crossing.name;
-                         });
+            std::copy_if(
+                callbacks.begin(), callbacks.end(), std::back_inserter(matching),
+                [&](const RegisteredCallback& entry) { return entry.subsystem == crossing.name; });
         }
         const MemoryPressure pressure{crossing.name, crossing.current_bytes, crossing.budget_bytes,
                                       crossing.threshold_bytes,
@@ -238,11 +244,11 @@ struct MemoryBudget::Impl {
             {
                 std::lock_guard lock(mutex);
                 const auto this_thread = std::this_thread::get_id();
-                running_callbacks.erase(std::find_if(
-                    running_callbacks.begin(), running_callbacks.end(),
-                    [&](const RunningCallback& running) {
-                        return running.id == entry.id && running.thread == this_thread;
-                    }));
+                running_callbacks.erase(
+                    std::find_if(running_callbacks.begin(), running_callbacks.end(),
+                                 [&](const RunningCallback& running) {
+                                     return running.id == entry.id && running.thread == this_thread;
+                                 }));
             }
             callback_finished.notify_all();
         }
@@ -299,7 +305,7 @@ void MemoryBudget::set_warning_threshold(float fraction) {
     {
         std::lock_guard lock(impl_->mutex);
         impl_->warning_threshold = fraction;
-        impl_->threshold = to_decimal_fraction(fraction);
+        impl_->exact_threshold = to_decimal_fraction(fraction);
         for (auto& [name, row] : impl_->subsystems) {
             impl_->check_subsystem(name, row, crossings);
         }
@@ -333,6 +339,11 @@ float MemoryBudget::warning_threshold() const {
     return impl_->warning_threshold;
 }
 
+std::size_t MemoryBudget::warning_threshold_bytes(std::size_t budget_bytes) const {
+    std::lock_guard lock(impl_->mutex);
+    return threshold_bytes(budget_bytes, impl_->exact_threshold);
+}
+
 std::optional<SubsystemMemory> MemoryBudget::subsystem(std::string_view name) const {
     std::lock_guard lock(impl_->mutex);
     const auto row = impl_->subsystems.find(name);
@@ -356,8 +367,8 @@ PressureCallbackId MemoryBudget::add_pressure_callback(std::string_view subsyste
                                                        PressureCallback callback) {
     std::lock_guard lock(impl_->mutex);
     const PressureCallbackId id = impl_->next_callback_id++;
-    impl_->callbacks.push_back(
-        {id, std::string(subsystem), std::make_shared<const PressureCallback>(std::move(callback))});
+    impl_->callbacks.push_back({id, std::string(subsystem),
+                                std::make_shared<const PressureCallback>(std::move(callback))});
     return id;
 }
 
@@ -365,8 +376,7 @@ void MemoryBudget::remove_pressure_callback(PressureCallbackId id) {
     std::unique_lock lock(impl_->mutex);
     std::erase_if(impl_->callbacks,
                   [id](const RegisteredCallback& entry) { return entry.id == id; });
-    impl_->callback_finished.wait(lock,
-                                  [&] { return !impl_->is_running_on_another_thread(id); });
+    impl_->callback_finished.wait(lock, [&] { return !impl_->is_running_on_another_thread(id); });
 }
 
 void MemoryBudget::reset_peaks() {

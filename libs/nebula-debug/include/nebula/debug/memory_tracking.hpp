@@ -35,12 +35,12 @@ using PressureCallbackId = std::uint64_t;
 //
 // Warnings go to the spdlog logger "nebula.memory" in the seed's words
 // ("Subsystem 'Chunks' at 87% of memory budget (890 MB / 1024 MB)": percentage and sizes rounded
-// down to whole numbers, sizes in MiB). The band: a subsystem warns once when its current bytes
-// go from at-or-below its threshold to above it (is_over_budget turning true) and stays silent
-// while it remains above; it is re-armed when it falls back to or below the threshold. The tracked
-// total warns likewise ("Tracked total at 103% of total memory budget (4220 MB / 4096 MB)") when
-// total_current() passes a non-zero total_budget(), re-armed at or below it. Crossings are checked
-// by report() and also by set_budget(), set_total_budget() and set_warning_threshold(), so
+// to the nearest whole number, sizes in MiB). The band: a subsystem warns once when its current
+// bytes go from at-or-below its threshold to above it (is_over_budget turning true) and stays
+// silent while it remains above; it is re-armed when it falls back to or below the threshold. The
+// tracked total warns likewise ("Tracked total at 103% of total memory budget (4220 MB / 4096 MB)")
+// when total_current() passes a non-zero total_budget(), re-armed at or below it. Crossings are
+// checked by report() and also by set_budget(), set_total_budget() and set_warning_threshold(), so
 // lowering a budget under what is in use warns too.
 //
 // Pressure callbacks run on the thread whose call found the crossing, right after its warning and
@@ -58,7 +58,7 @@ public:
     void report(std::string_view name, std::size_t current_bytes, std::size_t count);
     // Creates the row if needed, so a budget may be set before the first report.
     void set_budget(std::string_view name, std::size_t budget_bytes);  // 0 = unbudgeted
-    void set_total_budget(std::size_t bytes);                           // 0 = no total budget
+    void set_total_budget(std::size_t bytes);                          // 0 = no total budget
     // Fractions outside (0, 1] (and NaN) are ignored and logged as an error.
     void set_warning_threshold(float fraction);  // default kDefaultWarningThreshold
     // budget > 0 && current > budget * threshold, in integer terms: the threshold in bytes is
@@ -71,7 +71,10 @@ public:
     std::size_t total_peak() const;
     std::size_t total_budget() const;
     float warning_threshold() const;
-    std::optional<SubsystemMemory> subsystem(std::string_view name) const;  // nullopt if unknown
+    // floor(budget_bytes * warning_threshold()) as is_over_budget computes it, for displays that
+    // show where a subsystem starts to warn.
+    std::size_t warning_threshold_bytes(std::size_t budget_bytes) const;
+    std::optional<SubsystemMemory> subsystem(std::string_view name) const;    // nullopt if unknown
     std::vector<std::pair<std::string, SubsystemMemory>> subsystems() const;  // sorted by name
 
     // Registers a callback run when `subsystem` crosses its warning threshold upwards (once per
