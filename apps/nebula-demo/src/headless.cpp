@@ -1,0 +1,42 @@
+#include "headless.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace nebula::demo {
+namespace {
+
+// Colour only for a person at a terminal, and never against their NO_COLOR wish.
+bool stdout_wants_color() {
+    return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
+
+}  // namespace
+
+int run_headless(const DemoOptions& options, DemoSession& session) {
+    const long frames = options.frames.value_or(kDefaultHeadlessFrames);
+    const bool color = stdout_wants_color();
+    const auto frames_per_table = static_cast<long>(kFramesPerSecond);
+    const auto start = std::chrono::steady_clock::now();
+    for (long frame = 1; frame <= frames; ++frame) {
+        const double seconds = static_cast<double>(frame) / kFramesPerSecond;
+        session.advance(seconds);
+        if (frame % frames_per_table == 0 || frame == frames) {
+            fmt::print("\n== frame {} ({:.1f} s simulated) ==\n{}", frame, seconds,
+                       memory_table(session.budget(), color));
+            std::fflush(stdout);
+        }
+    }
+    session.summary().wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("\n{}", summary_text(session.summary(), session.budget()));
+    std::fflush(stdout);  // before the budget's peak log on stderr
+    return 0;
+}
+
+}  // namespace nebula::demo

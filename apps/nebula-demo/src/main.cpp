@@ -1,0 +1,72 @@
+// nebula-demo: the memory tracker on a synthetic engine workload, in a window (the Dear ImGui
+// panel), headless (the same table in the terminal) or as a screenshot. See --help.
+#include "headless.hpp"
+#include "options.hpp"
+#include "session.hpp"
+#include "window.hpp"
+
+#include <nebula/debug/memory_tracking.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <span>
+#include <vector>
+
+namespace {
+
+namespace nd = nebula::debug;
+namespace demo = nebula::demo;
+
+int run(const demo::DemoOptions& options) {
+    nd::MemoryBudget budget;
+    demo::Workload::configure_budgets(budget);
+    if (options.config_path) {
+        const std::vector<nd::ConfigError> errors =
+            nd::load_budget_config(budget, *options.config_path);
+        if (!errors.empty()) {
+            for (const nd::ConfigError& error : errors) {
+                fmt::print(stderr, "nebula-demo: {}\n", error.to_string());
+            }
+            fmt::print(stderr, "nebula-demo: {} problem{} in the budgets config; nothing was run\n",
+                       errors.size(), errors.size() == 1 ? "" : "s");
+            return demo::kExitFailure;
+        }
+    }
+    int status = 0;
+    long frames_run = 0;
+    {
+        demo::DemoSession session(budget);
+        status = options.headless ? demo::run_headless(options, session)
+                                  : demo::run_window(options, session);
+        frames_run = session.summary().frames;
+    }
+    // The seed's "peak memory usage at engine shutdown", once the workload has let go of it.
+    if (frames_run > 0) {
+        budget.log_peak_summary();
+    }
+    return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::span<const char* const> arguments(argv + (argc > 0 ? 1 : 0),
+                                                 static_cast<std::size_t>(argc > 0 ? argc - 1 : 0));
+    const demo::ParsedOptions parsed = demo::parse_options(arguments);
+    if (!parsed.error.empty()) {
+        fmt::print(stderr, "nebula-demo: {}\nTry 'nebula-demo --help'.\n", parsed.error);
+        return demo::kExitUsage;
+    }
+    if (parsed.options.show_help) {
+        fmt::print("{}", demo::usage_text("nebula-demo"));
+        return 0;
+    }
+    try {
+        return run(parsed.options);
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "nebula-demo: {}\n", error.what());
+        return demo::kExitFailure;
+    }
+}

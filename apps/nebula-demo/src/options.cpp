@@ -1,0 +1,115 @@
+#include "options.hpp"
+
+#include <charconv>
+
+namespace nebula::demo {
+namespace {
+
+struct Flag {
+    std::string_view name;
+    std::string_view value;  // "--name=value" splits here
+    bool has_inline_value = false;
+};
+
+Flag split_flag(std::string_view argument) {
+    const std::size_t equals = argument.find('=');
+    if (equals == std::string_view::npos) {
+        return {argument, {}, false};
+    }
+    return {argument.substr(0, equals), argument.substr(equals + 1), true};
+}
+
+std::optional<long> parse_frame_count(std::string_view text) {
+    long frames = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), frames);
+    if (error != std::errc{} || end != text.data() + text.size() || frames < 1 ||
+        frames > kMaxFrames) {
+        return std::nullopt;
+    }
+    return frames;
+}
+
+}  // namespace
+
+ParsedOptions parse_options(std::span<const char* const> arguments) {
+    ParsedOptions parsed;
+    DemoOptions& options = parsed.options;
+    for (std::size_t i = 0; i < arguments.size() && parsed.error.empty(); ++i) {
+        const std::string_view argument = arguments[i];
+        const Flag flag = split_flag(argument);
+
+        // The value of a flag that takes one: inline after '=' or the next argument.
+        const auto take_value = [&]() -> std::optional<std::string_view> {
+            if (flag.has_inline_value) {
+                return flag.value;
+            }
+            if (i + 1 < arguments.size()) {
+                return std::string_view(arguments[++i]);
+            }
+            parsed.error = std::string(flag.name) + " needs a value";
+            return std::nullopt;
+        };
+        const auto takes_no_value = [&] {
+            if (flag.has_inline_value) {
+                parsed.error = std::string(flag.name) + " takes no value";
+            }
+        };
+
+        if (flag.name == "--help" || flag.name == "-h") {
+            takes_no_value();
+            options.show_help = true;
+        } else if (flag.name == "--headless") {
+            takes_no_value();
+            options.headless = true;
+        } else if (flag.name == "--frames") {
+            if (const auto value = take_value()) {
+                options.frames = parse_frame_count(*value);
+                if (!options.frames) {
+                    parsed.error = "--frames expects a whole number from 1 to " +
+                                   std::to_string(kMaxFrames) + ", not '" + std::string(*value) +
+                                   "'";
+                }
+            }
+        } else if (flag.name == "--screenshot" || flag.name == "--config") {
+            if (const auto value = take_value()) {
+                if (value->empty()) {
+                    parsed.error = std::string(flag.name) + " needs a file name";
+                } else if (flag.name == "--screenshot") {
+                    options.screenshot_path = std::string(*value);
+                } else {
+                    options.config_path = std::string(*value);
+                }
+            }
+        } else {
+            parsed.error = "unknown option '" + std::string(argument) + "'";
+        }
+    }
+    if (parsed.error.empty() && options.headless && options.screenshot_path) {
+        parsed.error = "--screenshot renders a window; it cannot be combined with --headless";
+    }
+    return parsed;
+}
+
+std::string usage_text(std::string_view program) {
+    std::string text = "Usage: " + std::string(program) +
+                       " [--headless] [--frames N] [--screenshot FILE.png] [--config FILE.toml]\n";
+    text += R"(
+Runs a synthetic engine workload (Chunks, Meshes, Textures, Entities, Audio, Physics) and shows
+its memory live in the "Memory Usage" panel.
+
+  --headless            No window: print the memory table once a simulated second, and a
+                        summary at exit. Runs as fast as it can, at 60 simulated frames/s.
+  --frames N            Stop after N frames (headless default: )" +
+            std::to_string(kDefaultHeadlessFrames) + R"(; a window runs until closed).
+  --screenshot FILE     Render N frames (default )" +
+            std::to_string(kDefaultScreenshotFrames) + R"() in a window and save the last as PNG.
+  --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).
+  -h, --help            Show this help.
+
+In a window: F1 shows or hides the panel, Esc quits.
+Exit status: 0 success, 1 the run failed (bad config, no display), 2 bad command line.
+)";
+    return text;
+}
+
+}  // namespace nebula::demo

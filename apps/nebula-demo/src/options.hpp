@@ -1,0 +1,39 @@
+// nebula-demo's command line.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nebula::demo {
+
+struct DemoOptions {
+    bool headless = false;
+    bool show_help = false;
+    std::optional<long> frames;  // absent: headless runs kDefaultHeadlessFrames, a window runs
+                                 // until closed, a screenshot is taken after
+                                 // kDefaultScreenshotFrames
+    std::optional<std::string> screenshot_path;
+    std::optional<std::string> config_path;
+};
+
+inline constexpr long kDefaultHeadlessFrames = 600;
+inline constexpr long kDefaultScreenshotFrames = 300;
+inline constexpr long kMaxFrames = 100'000'000;
+
+// Exit statuses: 0 success, 1 a run that failed (bad config, no display, unwritable
+// screenshot), 2 a command line that could not be understood.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct ParsedOptions {
+    DemoOptions options;
+    std::string error;  // empty when the command line was understood
+};
+
+// `arguments` excludes the program name. Accepts "--flag value" and "--flag=value".
+ParsedOptions parse_options(std::span<const char* const> arguments);
+std::string usage_text(std::string_view program);
+
+}  // namespace nebula::demo

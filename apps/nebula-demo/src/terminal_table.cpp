@@ -1,0 +1,152 @@
+#include "terminal_table.hpp"
+
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nebula::demo {
+namespace {
+
+namespace nd = nebula::debug;
+
+constexpr std::string_view kRed = "\x1b[31m";
+constexpr std::string_view kReset = "\x1b[0m";
+constexpr std::size_t kBarWidth = 20;
+constexpr int kMemoryWidth = 10;  // "1023.9 MB", "+1023.9 MB"
+
+std::string usage_bar(double fraction) {
+    const auto filled = static_cast<std::size_t>(std::clamp(fraction, 0.0, 1.0) * kBarWidth + 0.5);
+    std::string bar = "[";
+    bar.append(filled, '#');
+    bar.append(kBarWidth - filled, '.');
+    bar += ']';
+    return bar;
+}
+
+std::string signed_memory(std::int64_t bytes) {
+    const auto magnitude = static_cast<std::size_t>(bytes < 0 ? -bytes : bytes);
+    std::string text = bytes < 0 ? "-" : "+";
+    text += nd::format_memory(magnitude);
+    return text;
+}
+
+}  // namespace
+
+std::string memory_table(const nd::MemoryBudget& budget, bool color) {
+    const bool tracking = nd::tracking_allocator_enabled();
+    const std::vector<std::pair<std::string, nd::SubsystemMemory>> rows = budget.subsystems();
+    std::size_t name_width = std::string_view("Subsystem").size();
+    for (const auto& [name, memory] : rows) {
+        name_width = std::max(name_width, name.size());
+    }
+
+    std::string text;
+    auto out = std::back_inserter(text);
+    if (tracking) {
+        const nd::AllocatorStats global = nd::allocator_stats();
+        fmt::format_to(out, "Global: {}  Peak: {}  Live allocs: {}\n",
+                       nd::format_memory(global.allocated_bytes),
+                       nd::format_memory(global.peak_allocated_bytes), global.live_allocations());
+    }
+    fmt::format_to(out, "{:<{}}  {:>{}}", "Subsystem", name_width, "Current", kMemoryWidth);
+    if (tracking) {
+        fmt::format_to(out, "  {:>{}}  {:>{}}", "Allocator", kMemoryWidth, "Gap", kMemoryWidth);
+    }
+    fmt::format_to(out, "  {:>{}}  {:>{}}  Usage\n", "Peak", kMemoryWidth, "Budget", kMemoryWidth);
+
+    for (const auto& [name, memory] : rows) {
+        const bool over = budget.is_over_budget(name);
+        if (over && color) {
+            text += kRed;
+        }
+        fmt::format_to(out, "{:<{}}  {:>{}}", name, name_width,
+                       nd::format_memory(memory.current_bytes), kMemoryWidth);
+        if (tracking) {
+            nd::MemoryTag tag;
+            if (nd::find_memory_tag(name, tag)) {
+                const std::size_t held = nd::allocator_stats(tag).allocated_bytes;
+                fmt::format_to(out, "  {:>{}}  {:>{}}", nd::format_memory(held), kMemoryWidth,
+                               signed_memory(static_cast<std::int64_t>(held) -
+                                             static_cast<std::int64_t>(memory.current_bytes)),
+                               kMemoryWidth);
+            } else {
+                fmt::format_to(out, "  {:>{}}  {:>{}}", "-", kMemoryWidth, "-", kMemoryWidth);
+            }
+        }
+        const double fraction = memory.budget_bytes > 0
+                                    ? static_cast<double>(memory.current_bytes) /
+                                          static_cast<double>(memory.budget_bytes)
+                                    : 0.0;
+        fmt::format_to(out, "  {:>{}}  {:>{}}  {} {:>6.1f}%", nd::format_memory(memory.peak_bytes),
+                       kMemoryWidth,
+                       memory.budget_bytes > 0 ? nd::format_memory(memory.budget_bytes) : "N/A",
+                       kMemoryWidth, usage_bar(fraction), fraction * 100.0);
+        if (over) {
+            text += "  over threshold";
+        }
+        if (over && color) {
+            text += kReset;
+        }
+        text += '\n';
+    }
+
+    const std::size_t total_budget = budget.total_budget();
+    fmt::format_to(out, "Tracked Total: {}  /  Budget: {}\n",
+                   nd::format_memory(budget.total_current()),
+                   total_budget > 0 ? nd::format_memory(total_budget) : "N/A");
+    const std::size_t resident = nd::process_resident_bytes();
+    fmt::format_to(out, "Resident: {}", resident > 0 ? nd::format_memory(resident) : "N/A");
+    if (tracking) {
+        const std::size_t allocated = nd::allocator_stats().allocated_bytes;
+        fmt::format_to(out, "  Untracked: {}  Tracking overhead: {}",
+                       nd::format_memory(resident > allocated ? resident - allocated : 0),
+                       nd::format_memory(nd::tracking_overhead_bytes()));
+    }
+    text += '\n';
+    return text;
+}
+
+std::string summary_text(const RunSummary& summary, const nd::MemoryBudget& budget) {
+    std::string text;
+    auto out = std::back_inserter(text);
+    const double per_frame_ms =
+        summary.frames > 0 ? summary.wall_seconds * 1000.0 / static_cast<double>(summary.frames)
+                           : 0.0;
+    fmt::format_to(out, "Summary: {} frames, {:.1f} s simulated in {:.2f} s ({:.2f} ms/frame)\n",
+                   summary.frames, summary.simulated_seconds, summary.wall_seconds, per_frame_ms);
+    const std::size_t total_budget = budget.total_budget();
+    fmt::format_to(out, "  Peak tracked total: {} / {}\n",
+                   nd::format_memory(summary.peak_tracked_total),
+                   total_budget > 0 ? nd::format_memory(total_budget) : "N/A");
+    for (const auto& [name, memory] : budget.subsystems()) {
+        fmt::format_to(out, "  {:<10} peak {:>10}", name, nd::format_memory(memory.peak_bytes));
+        if (memory.budget_bytes > 0) {
+            fmt::format_to(out, " = {:>5.1f}% of {}",
+                           100.0 * static_cast<double>(memory.peak_bytes) /
+                               static_cast<double>(memory.budget_bytes),
+                           nd::format_memory(memory.budget_bytes));
+        }
+        const auto crossings = summary.threshold_crossings.find(name);
+        if (crossings != summary.threshold_crossings.end() && crossings->second > 0) {
+            fmt::format_to(out, ", crossed its warning threshold {} time{}", crossings->second,
+                           crossings->second == 1 ? "" : "s");
+        }
+        text += '\n';
+    }
+    if (nd::tracking_allocator_enabled()) {
+        const nd::AllocatorStats global = nd::allocator_stats();
+        fmt::format_to(out, "  Allocator: peak {}, {} allocations, {} live now\n",
+                       nd::format_memory(global.peak_allocated_bytes), global.allocation_count,
+                       global.live_allocations());
+    }
+    return text;
+}
+
+}  // namespace nebula::demo

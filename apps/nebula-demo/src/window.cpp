@@ -1,0 +1,178 @@
+#include "window.hpp"
+
+#include "scene.hpp"
+#include "screenshot.hpp"
+
+#include <nebula/debug/imgui/memory_panel.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <GLFW/glfw3.h>
+#include <fmt/format.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+
+namespace nebula::demo {
+namespace {
+
+namespace nd = nebula::debug;
+namespace ndi = nebula::debug::imgui;
+
+std::string g_glfw_error;
+
+void remember_glfw_error(int code, const char* description) {
+    g_glfw_error = fmt::format("{} (GLFW error {:#x})", description, code);
+}
+
+// Dear ImGui's own memory goes to an "ImGui" tag, through the entry points meant for
+// third-party allocation hooks, instead of disappearing into Untagged.
+void* imgui_allocate(std::size_t size, void* tag) {
+    return nd::tracked_aligned_malloc(size, alignof(std::max_align_t),
+                                      *static_cast<const nd::MemoryTag*>(tag));
+}
+void imgui_free(void* block, void*) {
+    nd::tracked_free(block);
+}
+
+class GlfwSession {
+public:
+    GlfwSession() : initialised_(glfwInit() == GLFW_TRUE) {}
+    ~GlfwSession() {
+        if (initialised_) {
+            glfwTerminate();
+        }
+    }
+    GlfwSession(const GlfwSession&) = delete;
+    GlfwSession& operator=(const GlfwSession&) = delete;
+    bool initialised() const { return initialised_; }
+
+private:
+    bool initialised_;
+};
+
+class ImGuiSession {
+public:
+    explicit ImGuiSession(GLFWwindow* window) {
+        static nd::MemoryTag imgui_tag = nd::memory_tag("ImGui");
+        ImGui::SetAllocatorFunctions(imgui_allocate, imgui_free, &imgui_tag);
+        ImGui::CreateContext();
+        ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;  // a demo run leaves no imgui.ini behind
+        ImGui::StyleColorsDark();
+        ImGui_ImplGlfw_InitForOpenGL(window, true);
+        ImGui_ImplOpenGL3_Init("#version 130");
+    }
+    ~ImGuiSession() {
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplGlfw_Shutdown();
+        ImGui::DestroyContext();
+    }
+    ImGuiSession(const ImGuiSession&) = delete;
+    ImGuiSession& operator=(const ImGuiSession&) = delete;
+};
+
+std::string no_window_message() {
+    return fmt::format(
+        "cannot open a window: {}\n"
+        "Without a display, run with --headless, or under xvfb-run as scripts/demo.sh does.",
+        g_glfw_error.empty() ? "unknown GLFW error" : g_glfw_error);
+}
+
+}  // namespace
+
+int run_window(const DemoOptions& options, DemoSession& session) {
+    glfwSetErrorCallback(remember_glfw_error);
+    GlfwSession glfw;
+    if (!glfw.initialised()) {
+        fmt::print(stderr, "nebula-demo: {}\n", no_window_message());
+        return kExitFailure;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWwindow* window = glfwCreateWindow(kWindowWidth, kWindowHeight, "nebula-demo: Memory Usage",
+                                          nullptr, nullptr);
+    if (window == nullptr) {
+        fmt::print(stderr, "nebula-demo: {}\n", no_window_message());
+        return kExitFailure;
+    }
+    glfwMakeContextCurrent(window);
+
+    // A screenshot run steps time by a fixed 1/60 s as fast as it can, so the picture is the
+    // same every time; an interactive run follows the clock at the display's pace.
+    const bool fixed_step = options.screenshot_path.has_value();
+    glfwSwapInterval(fixed_step ? 0 : 1);
+    const long frame_limit =
+        options.frames.value_or(options.screenshot_path ? kDefaultScreenshotFrames : kMaxFrames);
+
+    bool screenshot_saved = false;
+    int status = 0;
+    {
+        ImGuiSession imgui(window);
+        ndi::MemoryHistory history;
+        ndi::MemoryPanelState panel;
+        panel.default_size = ImVec2(800.0f, 280.0f);
+
+        const double start = glfwGetTime();
+        for (long frame = 1; frame <= frame_limit && !glfwWindowShouldClose(window); ++frame) {
+            glfwPollEvents();
+            const double seconds =
+                fixed_step ? static_cast<double>(frame) / kFramesPerSecond : glfwGetTime() - start;
+            session.advance(seconds);
+            history.sample(session.budget(), seconds);
+
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            ImGui::NewFrame();
+            if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) {
+                glfwSetWindowShouldClose(window, GLFW_TRUE);
+            }
+            if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) {
+                panel.open = !panel.open;
+            }
+            ndi::draw_memory_panel(session.budget(), panel, &history);
+            const float panel_right =
+                panel.open ? panel.default_position.x + panel.default_size.x : 0.0f;
+            draw_scene(session.workload(), seconds, panel_right);
+            ImGui::Render();
+
+            int width = 0;
+            int height = 0;
+            glfwGetFramebufferSize(window, &width, &height);
+            glViewport(0, 0, width, height);
+            glClearColor(0.09f, 0.10f, 0.13f, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+            if (options.screenshot_path && frame == frame_limit) {
+                const std::string error =
+                    save_back_buffer_png(*options.screenshot_path, width, height);
+                if (!error.empty()) {
+                    fmt::print(stderr, "nebula-demo: screenshot: {}\n", error);
+                    status = kExitFailure;
+                } else {
+                    screenshot_saved = true;
+                    fmt::print("nebula-demo: wrote {} ({}x{}, frame {})\n",
+                               *options.screenshot_path, width, height, frame);
+                }
+            }
+            glfwSwapBuffers(window);
+        }
+        session.summary().wall_seconds = glfwGetTime() - start;
+    }
+    glfwDestroyWindow(window);
+    if (options.screenshot_path && !screenshot_saved && status == 0) {
+        fmt::print(stderr, "nebula-demo: the window closed before frame {}; no screenshot saved\n",
+                   frame_limit);
+        status = kExitFailure;
+    }
+    fmt::print("{}", summary_text(session.summary(), session.budget()));
+    std::fflush(stdout);  // before the budget's peak log on stderr
+    return status;
+}
+
+}  // namespace nebula::demo

@@ -1,0 +1,74 @@
+#include "options.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <vector>
+
+namespace demo = nebula::demo;
+using ::testing::HasSubstr;
+
+namespace {
+
+demo::ParsedOptions parse(std::initializer_list<const char*> arguments) {
+    const std::vector<const char*> list(arguments);
+    return demo::parse_options(list);
+}
+
+TEST(DemoOptions, NoArgumentsOpenAWindowUntilClosed) {
+    const demo::ParsedOptions parsed = parse({});
+    EXPECT_TRUE(parsed.error.empty());
+    EXPECT_FALSE(parsed.options.headless);
+    EXPECT_FALSE(parsed.options.frames);
+    EXPECT_FALSE(parsed.options.screenshot_path);
+    EXPECT_FALSE(parsed.options.config_path);
+}
+
+TEST(DemoOptions, ReadsEveryFlagInBothSpellings) {
+    const demo::ParsedOptions parsed =
+        parse({"--headless", "--frames", "42", "--config=budgets.toml"});
+    ASSERT_TRUE(parsed.error.empty()) << parsed.error;
+    EXPECT_TRUE(parsed.options.headless);
+    EXPECT_EQ(parsed.options.frames, 42);
+    EXPECT_EQ(parsed.options.config_path, "budgets.toml");
+
+    const demo::ParsedOptions window = parse({"--screenshot=out/panel.png", "--frames=7"});
+    ASSERT_TRUE(window.error.empty()) << window.error;
+    EXPECT_EQ(window.options.screenshot_path, "out/panel.png");
+    EXPECT_EQ(window.options.frames, 7);
+}
+
+TEST(DemoOptions, HelpInBothSpellings) {
+    EXPECT_TRUE(parse({"--help"}).options.show_help);
+    EXPECT_TRUE(parse({"-h"}).options.show_help);
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("Usage: nebula-demo"));
+}
+
+TEST(DemoOptions, RejectsUnknownFlagsAndStrayArguments) {
+    EXPECT_EQ(parse({"--bogus"}).error, "unknown option '--bogus'");
+    EXPECT_EQ(parse({"panel.png"}).error, "unknown option 'panel.png'");
+}
+
+TEST(DemoOptions, RejectsFrameCountsThatAreNotPositiveWholeNumbers) {
+    for (const char* bad : {"0", "-3", "many", "12x", "", "1.5", "99999999999999999999"}) {
+        EXPECT_THAT(parse({"--frames", bad}).error, HasSubstr("--frames expects a whole number"))
+            << bad;
+    }
+    EXPECT_EQ(parse({"--frames", "100000000"}).options.frames, demo::kMaxFrames);
+    EXPECT_THAT(parse({"--frames", "100000001"}).error, HasSubstr("--frames expects"));
+}
+
+TEST(DemoOptions, RejectsMissingAndUnexpectedValues) {
+    EXPECT_EQ(parse({"--frames"}).error, "--frames needs a value");
+    EXPECT_EQ(parse({"--config"}).error, "--config needs a value");
+    EXPECT_EQ(parse({"--screenshot="}).error, "--screenshot needs a file name");
+    EXPECT_EQ(parse({"--headless=yes"}).error, "--headless takes no value");
+}
+
+TEST(DemoOptions, ScreenshotNeedsAWindow) {
+    EXPECT_THAT(parse({"--headless", "--screenshot", "a.png"}).error,
+                HasSubstr("cannot be combined with --headless"));
+}
+
+}  // namespace

@@ -1,0 +1,107 @@
+#include "terminal_table.hpp"
+
+#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+namespace nd = nebula::debug;
+namespace demo = nebula::demo;
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+namespace {
+
+constexpr std::size_t kMiB = 1024 * 1024;
+
+std::string line_starting_with(const std::string& text, const std::string& start) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(start, 0) == 0) {
+            return line;
+        }
+    }
+    return {};
+}
+
+class TerminalTable : public ::testing::Test {
+protected:
+    TerminalTable() {
+        budget_.set_budget("Textures", 512 * kMiB);
+        budget_.set_budget("Meshes", 512 * kMiB);
+        budget_.report("Textures", 440 * kMiB, 3);  // 86%: over the 85% threshold
+        budget_.report("Meshes", 256 * kMiB, 2);    // 50%
+        budget_.report("Audio", 3 * kMiB, 1);       // no budget
+    }
+    nd::MemoryBudget budget_;
+};
+
+TEST_F(TerminalTable, HasThePanelsColumnsAndARowPerSubsystem) {
+    const std::string table = demo::memory_table(budget_, false);
+    const std::string header = line_starting_with(table, "Subsystem");
+    EXPECT_THAT(header, ContainsRegex(nd::tracking_allocator_enabled()
+                                          ? "Current +Allocator +Gap +Peak +Budget +Usage"
+                                          : "Current +Peak +Budget +Usage"));
+    const std::string meshes = line_starting_with(table, "Meshes");
+    EXPECT_THAT(meshes, HasSubstr("256.0 MB"));
+    EXPECT_THAT(meshes, HasSubstr("512.0 MB"));
+    EXPECT_THAT(meshes, HasSubstr("[##########..........]   50.0%"));
+    EXPECT_THAT(line_starting_with(table, "Audio"), ContainsRegex("N/A +\\[\\.{20}\\] +0\\.0%"));
+    EXPECT_THAT(table, HasSubstr("Tracked Total: 699.0 MB  /  Budget: N/A"));
+    EXPECT_THAT(table, HasSubstr("Resident: "));
+}
+
+TEST_F(TerminalTable, RowsComeSortedByName) {
+    const std::string table = demo::memory_table(budget_, false);
+    const std::size_t audio = table.find("\nAudio");
+    const std::size_t meshes = table.find("\nMeshes");
+    const std::size_t textures = table.find("\nTextures");
+    EXPECT_LT(audio, meshes);
+    EXPECT_LT(meshes, textures);
+}
+
+TEST_F(TerminalTable, OverBudgetRowsAreRedOnlyWhenColourIsWanted) {
+    const std::string coloured = demo::memory_table(budget_, true);
+    EXPECT_THAT(coloured, HasSubstr("\x1b[31mTextures"));
+    EXPECT_THAT(line_starting_with(coloured, "\x1b[31mTextures"),
+                HasSubstr("over threshold\x1b[0m"));
+    EXPECT_THAT(line_starting_with(coloured, "Meshes"), Not(HasSubstr("\x1b[")));
+
+    const std::string plain = demo::memory_table(budget_, false);
+    EXPECT_THAT(plain, Not(HasSubstr("\x1b[")));
+    EXPECT_THAT(line_starting_with(plain, "Textures"), HasSubstr("over threshold"));
+}
+
+TEST_F(TerminalTable, GlobalLineAndAllocatorColumnsFollowTracking) {
+    const std::string table = demo::memory_table(budget_, false);
+    if (nd::tracking_allocator_enabled()) {
+        EXPECT_THAT(table, StartsWith("Global: "));
+        EXPECT_THAT(table, HasSubstr("Live allocs: "));
+        EXPECT_THAT(table, HasSubstr("Tracking overhead: "));
+    } else {
+        EXPECT_THAT(table, Not(HasSubstr("Global: ")));
+        EXPECT_THAT(table, Not(HasSubstr("Allocator")));
+    }
+}
+
+TEST_F(TerminalTable, SummaryNamesPeaksAndThresholdCrossings) {
+    demo::RunSummary summary;
+    summary.frames = 120;
+    summary.simulated_seconds = 2.0;
+    summary.wall_seconds = 0.5;
+    summary.peak_tracked_total = 700 * kMiB;
+    summary.threshold_crossings["Textures"] = 2;
+    const std::string text = demo::summary_text(summary, budget_);
+    EXPECT_THAT(text, StartsWith("Summary: 120 frames, 2.0 s simulated in 0.50 s (4.17 ms/frame)"));
+    EXPECT_THAT(text, HasSubstr("Peak tracked total: 700.0 MB / N/A"));
+    EXPECT_THAT(text, ContainsRegex("Textures +peak +440\\.0 MB =  85\\.9% of 512\\.0 MB, crossed "
+                                    "its warning threshold 2 times"));
+}
+
+}  // namespace

@@ -1,0 +1,123 @@
+// The "Memory Usage" panel for Dear ImGui: the seed's per-subsystem table (current, peak, budget,
+// usage bar, over-budget rows in red, the allocator's global line and the tracked total), plus
+// what the tracking allocator holds under each subsystem's tag beside what the subsystem reports
+// (the gap is where leaks show), a history graph per row, click-to-sort columns, the process's
+// resident memory with the part nothing tracked, what the tracking costs, and "Reset peaks".
+//
+// Immediate mode, like Dear ImGui itself: tick a MemoryHistory once per frame and call
+// draw_memory_panel() between ImGui::NewFrame() and ImGui::Render(). Needs only imgui.h; any
+// ImGui backend draws it.
+//
+//     nebula::debug::imgui::MemoryHistory history;
+//     nebula::debug::imgui::MemoryPanelState panel;
+//     // every frame:
+//     history.sample(budget, ImGui::GetTime());
+//     nebula::debug::imgui::draw_memory_panel(budget, panel, &history);
+//
+// Steady-state frames allocate nothing beyond ImGui's own buffers: rows are cached by name and
+// re-read with MemoryBudget::subsystem(); MemoryBudget::subsystems(), which allocates, is only
+// called while the cached rows cannot account for MemoryBudget::total_current() (a subsystem
+// reported for the first time, or another thread reported between the reads).
+#pragma once
+
+#include <nebula/debug/memory_tracking.hpp>
+
+#include <imgui.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nebula::debug::imgui {
+
+namespace detail {
+class BudgetRowCache;
+struct PanelCache;
+}  // namespace detail
+
+// One row's history as PlotLines takes it: `count` values in MiB, the oldest at `offset`.
+struct HistorySeries {
+    const float* values_mib = nullptr;
+    int count = 0;
+    int offset = 0;
+    float max_mib = 0.0f;  // the largest value in the window, for the graph's scale
+};
+
+// The last `window_seconds` of each subsystem's current bytes, in a fixed-size ring buffer per
+// row. Every buffer is allocated by the constructor; sample() allocates only the first time it
+// sees a subsystem's name (and not at all for names past `max_subsystems`, which get no history).
+class MemoryHistory {
+public:
+    struct Config {
+        double window_seconds = 30.0;
+        std::size_t samples_per_window = 120;  // one sample every window / samples seconds
+        std::size_t max_subsystems = 64;
+    };
+
+    MemoryHistory();
+    explicit MemoryHistory(const Config& config);
+    ~MemoryHistory();
+    MemoryHistory(const MemoryHistory&) = delete;
+    MemoryHistory& operator=(const MemoryHistory&) = delete;
+
+    // Call once per frame with a clock in seconds (ImGui::GetTime(), or simulated time). Frames
+    // between two sample times return without touching the budget.
+    void sample(const MemoryBudget& budget, double now_seconds);
+
+    // A subsystem's row, or nothing before its first sample. Rows never move: an index stays
+    // valid for the history's lifetime, so callers may cache it.
+    std::optional<std::size_t> find(std::string_view subsystem) const;
+    HistorySeries series(std::size_t row) const;
+    std::optional<HistorySeries> series(std::string_view subsystem) const;
+
+    const Config& config() const noexcept { return config_; }
+
+private:
+    struct Row {
+        std::string name;
+        int count = 0;
+        int next = 0;  // where the next sample goes
+        float max_mib = 0.0f;
+    };
+
+    Config config_;
+    std::unique_ptr<detail::BudgetRowCache> budget_rows_;
+    std::vector<Row> rows_;                       // reserved to max_subsystems up front
+    std::vector<float> samples_mib_;              // max_subsystems x samples_per_window
+    std::vector<std::size_t> row_of_budget_row_;  // budget_rows_ index -> rows_ index
+    std::optional<double> last_sample_seconds_;
+};
+
+// What the panel keeps between frames. The public fields may be changed at any time.
+class MemoryPanelState {
+public:
+    MemoryPanelState();
+    ~MemoryPanelState();
+    MemoryPanelState(MemoryPanelState&&) noexcept;
+    MemoryPanelState& operator=(MemoryPanelState&&) noexcept;
+
+    bool open = true;  // the window's close button clears it; while false nothing is drawn
+    ImVec2 default_position{16.0f, 16.0f};
+    ImVec2 default_size{450.0f, 300.0f};  // the seed's; applied on first use, then the user's
+
+private:
+    friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);
+    std::unique_ptr<detail::PanelCache> cache_;
+};
+
+// Draws the "Memory Usage" window. The budget is not const because "Reset peaks" resets its peaks
+// (and the allocator's, globally and per tag): a user presses it at a sector transition to see
+// the new sector's peak. `history` may be null: the History column then stays empty.
+void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
+                       const MemoryHistory* history = nullptr);
+
+// The colours of the subsystem's name: the seed's red over the warning threshold, grey otherwise.
+inline constexpr ImU32 kOverBudgetColor = IM_COL32(220, 50, 50, 255);
+inline constexpr ImU32 kWithinBudgetColor = IM_COL32(200, 200, 200, 255);
+// The usage bar of a row over its threshold (within budget it keeps the style's colour).
+inline constexpr ImU32 kOverBudgetBarColor = IM_COL32(178, 44, 44, 255);
+
+}  // namespace nebula::debug::imgui

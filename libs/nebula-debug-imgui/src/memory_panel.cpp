@@ -1,0 +1,522 @@
+#include <nebula/debug/imgui/memory_panel.hpp>
+
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include "budget_rows.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+namespace nebula::debug::imgui {
+namespace detail {
+
+inline constexpr std::size_t kUnresolvedHistoryRow = std::numeric_limits<std::size_t>::max();
+
+// What the panel adds to a budget row: the allocator's view of the subsystem's tag, and where the
+// row's history is. Kept parallel to BudgetRowCache::rows().
+struct PanelRow {
+    MemoryTag tag;
+    bool has_tag = false;
+    AllocatorStats tag_stats;
+    std::size_t history_row = kUnresolvedHistoryRow;
+};
+
+struct PanelCache {
+    BudgetRowCache budget_rows;
+    std::vector<PanelRow> panel_rows;
+    std::vector<int> display_order;  // indices into the rows, in the table's sort order
+    const MemoryHistory* history = nullptr;
+    std::vector<ImVec2> history_points;  // one graph's points, reserved for a full window
+    std::size_t resident_bytes = 0;
+    double resident_read_at = -1.0;
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::BudgetRow;
+using detail::PanelCache;
+using detail::PanelRow;
+
+enum Column : int { kSubsystem, kCurrent, kAllocator, kGap, kPeak, kBudget, kUsage, kHistory };
+
+struct ColumnSpec {
+    const char* label;
+    const char* tooltip;
+    ImGuiTableColumnFlags flags;
+    const char* widest_value;  // sizes fixed-width columns; null for the stretching ones
+};
+
+constexpr ImGuiTableColumnFlags kNumber =
+    ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_PreferSortDescending;
+
+constexpr ColumnSpec kColumns[] = {
+    {"Subsystem",
+     "What each subsystem reports to MemoryBudget.\nRed: past the warning threshold of its budget.",
+     ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_DefaultSort |
+         ImGuiTableColumnFlags_NoHide,
+     nullptr},
+    {"Current", "Bytes the subsystem reports now.", kNumber, "1023.9 MB"},
+    {"Allocator",
+     "Bytes the tracking allocator holds under the subsystem's tag\n"
+     "(allocations made inside nebula::debug::MemoryScope(\"<subsystem>\")).",
+     kNumber, "1023.9 MB"},
+    {"Gap",
+     "Allocator minus Current. Container slack keeps a steady gap;\n"
+     "a gap that keeps growing is memory the subsystem no longer counts: a leak.",
+     kNumber, "+1023.9 MB"},
+    {"Peak", "Highest Current since the start or the last \"Reset peaks\".", kNumber, "1023.9 MB"},
+    {"Budget", "The subsystem's budget; N/A when it has none.", kNumber, "1023.9 MB"},
+    {"Usage", "Current / Budget.", ImGuiTableColumnFlags_WidthStretch, nullptr},
+    {"History", "Current over time: pass a MemoryHistory to draw_memory_panel() to fill it.",
+     ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_NoSort, nullptr},
+};
+constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
+constexpr float kMinStretchColumnWidth = 90.0f;
+
+std::int64_t gap_bytes(const BudgetRow& row, const PanelRow& panel_row) {
+    return static_cast<std::int64_t>(panel_row.tag_stats.allocated_bytes) -
+           static_cast<std::int64_t>(row.memory.current_bytes);
+}
+
+double usage_fraction(const SubsystemMemory& memory) {
+    if (memory.budget_bytes == 0) {
+        return 0.0;
+    }
+    return static_cast<double>(memory.current_bytes) / static_cast<double>(memory.budget_bytes);
+}
+
+// Rows whose tag never allocated sort as the lowest values of the Allocator and Gap columns.
+double sort_value(int column, const BudgetRow& row, const PanelRow& panel_row) {
+    constexpr double kNoTag = -std::numeric_limits<double>::infinity();
+    switch (column) {
+        case kCurrent:
+            return static_cast<double>(row.memory.current_bytes);
+        case kAllocator:
+            return panel_row.has_tag ? static_cast<double>(panel_row.tag_stats.allocated_bytes)
+                                     : kNoTag;
+        case kGap:
+            return panel_row.has_tag ? static_cast<double>(gap_bytes(row, panel_row)) : kNoTag;
+        case kPeak:
+            return static_cast<double>(row.memory.peak_bytes);
+        case kBudget:
+            return static_cast<double>(row.memory.budget_bytes);
+        case kUsage:
+            return usage_fraction(row.memory);
+        default:
+            return 0.0;
+    }
+}
+
+// Sorted every frame, not only when the sort specs change: the values move every frame.
+void sort_rows(PanelCache& cache, int column, bool descending) {
+    const std::vector<BudgetRow>& rows = cache.budget_rows.rows();
+    std::sort(cache.display_order.begin(), cache.display_order.end(), [&](int a, int b) {
+        if (column != kSubsystem) {
+            const double value_a = sort_value(column, rows[a], cache.panel_rows[a]);
+            const double value_b = sort_value(column, rows[b], cache.panel_rows[b]);
+            if (value_a != value_b) {
+                return descending ? value_a > value_b : value_a < value_b;
+            }
+        }
+        const int by_name = rows[a].name.compare(rows[b].name);
+        return column == kSubsystem && descending ? by_name > 0 : by_name < 0;
+    });
+}
+
+void refresh(PanelCache& cache, const MemoryBudget& budget, const MemoryHistory* history,
+             bool tracking) {
+    if (cache.budget_rows.refresh(budget)) {
+        const std::size_t row_count = cache.budget_rows.rows().size();
+        cache.panel_rows.assign(row_count, PanelRow{});
+        cache.display_order.resize(row_count);
+        std::iota(cache.display_order.begin(), cache.display_order.end(), 0);
+    }
+    if (history != cache.history) {
+        cache.history = history;
+        if (history != nullptr) {
+            cache.history_points.reserve(history->config().samples_per_window);
+        }
+        for (PanelRow& panel_row : cache.panel_rows) {
+            panel_row.history_row = detail::kUnresolvedHistoryRow;
+        }
+    }
+    const std::vector<BudgetRow>& rows = cache.budget_rows.rows();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        PanelRow& panel_row = cache.panel_rows[i];
+        if (tracking && !panel_row.has_tag) {
+            panel_row.has_tag = find_memory_tag(rows[i].name, panel_row.tag);
+        }
+        if (panel_row.has_tag) {
+            panel_row.tag_stats = allocator_stats(panel_row.tag);
+        }
+        if (history != nullptr && panel_row.history_row == detail::kUnresolvedHistoryRow) {
+            panel_row.history_row =
+                history->find(rows[i].name).value_or(detail::kUnresolvedHistoryRow);
+        }
+    }
+}
+
+void right_aligned_text(const char* text) {
+    const float width = ImGui::CalcTextSize(text).x;
+    const float available = ImGui::GetContentRegionAvail().x;
+    if (available > width) {
+        ImGui::SetCursorPosX(ImGui::GetCursorPosX() + available - width);
+    }
+    ImGui::TextUnformatted(text);
+}
+
+void memory_cell(std::size_t bytes) {
+    right_aligned_text(format_memory(bytes).c_str());
+}
+
+void draw_name_cell(const MemoryBudget& budget, const BudgetRow& row) {
+    ImGui::PushStyleColor(ImGuiCol_Text, row.over_budget ? kOverBudgetColor : kWithinBudgetColor);
+    ImGui::TextUnformatted(row.name.c_str(), row.name.c_str() + row.name.size());
+    ImGui::PopStyleColor();
+    if (!ImGui::IsItemHovered()) {
+        return;
+    }
+    const SubsystemMemory& memory = row.memory;
+    if (memory.budget_bytes == 0) {
+        ImGui::SetTooltip("%s: %zu allocations reported, no budget.", row.name.c_str(),
+                          memory.allocation_count);
+        return;
+    }
+    const float threshold = budget.warning_threshold();
+    const auto threshold_bytes =
+        static_cast<std::size_t>(static_cast<double>(memory.budget_bytes) * threshold);
+    ImGui::SetTooltip("%s: %zu allocations reported.\nWarns above %s (%.0f%% of its budget).",
+                      row.name.c_str(), memory.allocation_count,
+                      format_memory(threshold_bytes).c_str(), threshold * 100.0f);
+}
+
+void draw_allocator_cells(const BudgetRow& row, const PanelRow& panel_row) {
+    if (ImGui::TableSetColumnIndex(kAllocator)) {
+        if (panel_row.has_tag) {
+            memory_cell(panel_row.tag_stats.allocated_bytes);
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip("%zu live allocations under the tag \"%s\".",
+                                  panel_row.tag_stats.live_allocations(), row.name.c_str());
+            }
+        } else {
+            right_aligned_text("-");
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip(
+                    "Nothing was allocated under the tag \"%s\" yet: wrap the subsystem's\n"
+                    "allocations in nebula::debug::MemoryScope(\"%s\").",
+                    row.name.c_str(), row.name.c_str());
+            }
+        }
+    }
+    if (ImGui::TableSetColumnIndex(kGap)) {
+        if (!panel_row.has_tag) {
+            right_aligned_text("-");
+            return;
+        }
+        const std::int64_t gap = gap_bytes(row, panel_row);
+        const auto magnitude = static_cast<std::size_t>(gap < 0 ? -gap : gap);
+        char text[32];
+        std::snprintf(text, sizeof text, "%s%s", gap < 0 ? "-" : "+",
+                      format_memory(magnitude).c_str());
+        right_aligned_text(text);
+    }
+}
+
+// One polyline per row rather than ImGui::PlotLines, which adds every segment as a line of its
+// own: with 64 rows on screen that was most of the panel's cost.
+void draw_history_cell(const MemoryHistory* history, const PanelRow& panel_row,
+                       std::vector<ImVec2>& points) {
+    if (history == nullptr || panel_row.history_row == detail::kUnresolvedHistoryRow) {
+        return;
+    }
+    const HistorySeries series = history->series(panel_row.history_row);
+    if (series.count < 2) {
+        return;
+    }
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const ImVec2 size(std::max(ImGui::GetContentRegionAvail().x, 8.0f), ImGui::GetFrameHeight());
+    const ImVec2 frame_min = ImGui::GetCursorScreenPos();
+    const ImVec2 frame_max(frame_min.x + size.x, frame_min.y + size.y);
+    ImGui::Dummy(size);
+    if (!ImGui::IsItemVisible()) {
+        return;
+    }
+    ImDrawList& draw_list = *ImGui::GetWindowDrawList();
+    draw_list.AddRectFilled(frame_min, frame_max, ImGui::GetColorU32(ImGuiCol_FrameBg),
+                            style.FrameRounding);
+
+    const ImVec2 plot_min(frame_min.x + style.FramePadding.x, frame_min.y + style.FramePadding.y);
+    const ImVec2 plot_max(frame_max.x - style.FramePadding.x, frame_max.y - style.FramePadding.y);
+    // Headroom above the maximum keeps a flat series off the cell's top border.
+    const float scale_max = std::max(series.max_mib * 1.15f, 1.0f / 1024.0f);
+    const float step = (plot_max.x - plot_min.x) / static_cast<float>(series.count - 1);
+    const auto value_at = [&](int i) {
+        return series.values_mib[(series.offset + i) % series.count];
+    };
+    points.resize(static_cast<std::size_t>(series.count));
+    for (int i = 0; i < series.count; ++i) {
+        const float height = std::clamp(value_at(i) / scale_max, 0.0f, 1.0f);
+        points[static_cast<std::size_t>(i)] =
+            ImVec2(plot_min.x + step * static_cast<float>(i),
+                   plot_max.y - height * (plot_max.y - plot_min.y));
+    }
+    draw_list.AddPolyline(points.data(), series.count, ImGui::GetColorU32(ImGuiCol_PlotLines),
+                          ImDrawFlags_None, 1.0f);
+
+    if (ImGui::IsItemHovered()) {
+        const float along = (ImGui::GetIO().MousePos.x - plot_min.x) / step;
+        const int sample = std::clamp(static_cast<int>(along + 0.5f), 0, series.count - 1);
+        const double seconds_per_sample = history->config().window_seconds /
+                                          static_cast<double>(history->config().samples_per_window);
+        constexpr float kBytesPerMib = 1024.0f * 1024.0f;
+        ImGui::SetTooltip(
+            "%.1f s ago: %s\nHighest in the graph: %s",
+            seconds_per_sample * (series.count - 1 - sample),
+            format_memory(static_cast<std::size_t>(value_at(sample) * kBytesPerMib)).c_str(),
+            format_memory(static_cast<std::size_t>(series.max_mib * kBytesPerMib)).c_str());
+    }
+}
+
+void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const BudgetRow& row,
+              const PanelRow& panel_row, int row_index, std::vector<ImVec2>& history_points) {
+    const SubsystemMemory& memory = row.memory;
+    ImGui::TableNextRow();
+    ImGui::PushID(row_index);
+    if (ImGui::TableSetColumnIndex(kSubsystem)) {
+        draw_name_cell(budget, row);
+    }
+    if (ImGui::TableSetColumnIndex(kCurrent)) {
+        memory_cell(memory.current_bytes);
+    }
+    draw_allocator_cells(row, panel_row);
+    if (ImGui::TableSetColumnIndex(kPeak)) {
+        memory_cell(memory.peak_bytes);
+    }
+    if (ImGui::TableSetColumnIndex(kBudget)) {
+        if (memory.budget_bytes > 0) {
+            memory_cell(memory.budget_bytes);
+        } else {
+            right_aligned_text("N/A");
+        }
+    }
+    if (ImGui::TableSetColumnIndex(kUsage)) {
+        const double fraction = usage_fraction(memory);
+        char overlay[32];
+        std::snprintf(overlay, sizeof overlay, "%.1f%%", fraction * 100.0);
+        if (row.over_budget) {
+            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kOverBudgetBarColor);
+        }
+        ImGui::ProgressBar(static_cast<float>(std::min(fraction, 1.0)), ImVec2(-FLT_MIN, 0.0f),
+                           overlay);
+        if (row.over_budget) {
+            ImGui::PopStyleColor();
+        }
+    }
+    if (ImGui::TableSetColumnIndex(kHistory)) {
+        draw_history_cell(history, panel_row, history_points);
+    }
+    ImGui::PopID();
+}
+
+void setup_columns(bool tracking) {
+    for (int column = 0; column < kColumnCount; ++column) {
+        const ColumnSpec& spec = kColumns[column];
+        ImGuiTableColumnFlags flags = spec.flags;
+        if (!tracking && (column == kAllocator || column == kGap)) {
+            flags |= ImGuiTableColumnFlags_Disabled;
+        }
+        float width = 0.0f;
+        if (spec.widest_value != nullptr) {
+            // A sorted header also draws its arrow beside the label.
+            width = std::max(ImGui::CalcTextSize(spec.widest_value).x,
+                             ImGui::CalcTextSize(spec.label).x + ImGui::GetFontSize());
+        }
+        ImGui::TableSetupColumn(spec.label, flags, width, static_cast<ImGuiID>(column));
+    }
+    ImGui::TableSetupScrollFreeze(1, 1);
+}
+
+void draw_headers(const MemoryHistory* history) {
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    for (int column = 0; column < kColumnCount; ++column) {
+        if (!ImGui::TableSetColumnIndex(column)) {
+            continue;
+        }
+        ImGui::TableHeader(kColumns[column].label);
+        if (!ImGui::IsItemHovered()) {
+            continue;
+        }
+        if (column == kHistory && history != nullptr) {
+            ImGui::SetTooltip("Current over the last %.0f s, scaled to its own maximum.",
+                              history->config().window_seconds);
+        } else {
+            ImGui::SetTooltip("%s", kColumns[column].tooltip);
+        }
+    }
+}
+
+// The widths every column needs, so that a narrow window scrolls sideways instead of crushing
+// the usage bars and graphs.
+float minimum_table_width() {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    float width = ImGui::CalcTextSize("Subsystem").x;
+    for (const ColumnSpec& spec : kColumns) {
+        width += spec.widest_value != nullptr ? ImGui::CalcTextSize(spec.widest_value).x
+                                              : kMinStretchColumnWidth;
+        width += style.CellPadding.x * 2.0f;
+    }
+    return width;
+}
+
+void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* history,
+                bool tracking) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    // Keeps the totals line and the button below the table visible however many rows there are.
+    const float footer_height = 1.0f + style.ItemSpacing.y + ImGui::GetTextLineHeightWithSpacing() +
+                                ImGui::GetFrameHeightWithSpacing();
+    constexpr ImGuiTableFlags kFlags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Sortable |
+        ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable | ImGuiTableFlags_Reorderable |
+        ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY;
+    const float inner_width = std::max(ImGui::GetContentRegionAvail().x, minimum_table_width());
+    if (!ImGui::BeginTable("subsystems", kColumnCount, kFlags, ImVec2(0.0f, -footer_height),
+                           inner_width)) {
+        return;
+    }
+    setup_columns(tracking);
+
+    int sort_column = kSubsystem;
+    bool descending = false;
+    if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
+        if (specs->SpecsCount > 0) {
+            sort_column = static_cast<int>(specs->Specs[0].ColumnUserID);
+            descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        }
+        specs->SpecsDirty = false;
+    }
+    sort_rows(cache, sort_column, descending);
+
+    draw_headers(history);
+    const std::vector<BudgetRow>& rows = cache.budget_rows.rows();
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(cache.display_order.size()));
+    while (clipper.Step()) {
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+            const int row = cache.display_order[i];
+            draw_row(budget, history, rows[row], cache.panel_rows[row], row, cache.history_points);
+        }
+    }
+    ImGui::EndTable();
+}
+
+// Resident memory comes from a /proc read: a few microseconds, so it is refreshed a few times a
+// second rather than every frame.
+std::size_t resident_bytes(PanelCache& cache) {
+    constexpr double kRefreshSeconds = 0.25;
+    const double now = ImGui::GetTime();
+    if (cache.resident_read_at < 0.0 || now - cache.resident_read_at >= kRefreshSeconds) {
+        cache.resident_bytes = process_resident_bytes();
+        cache.resident_read_at = now;
+    }
+    return cache.resident_bytes;
+}
+
+void draw_process_line(PanelCache& cache, bool tracking) {
+    const std::size_t resident = resident_bytes(cache);
+    ImGui::AlignTextToFramePadding();
+    ImGui::Text("Resident: %s", resident > 0 ? format_memory(resident).c_str() : "N/A");
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip("The process's resident set size, as the OS counts it.");
+    }
+    if (!tracking) {
+        return;
+    }
+    const std::size_t allocated = allocator_stats().allocated_bytes;
+    ImGui::SameLine();
+    ImGui::Text("  Untracked: %s",
+                format_memory(resident > allocated ? resident - allocated : 0).c_str());
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "Resident minus what operator new holds: C mallocs, driver memory, thread stacks,\n"
+            "code, and the allocator's own pages.");
+    }
+    ImGui::SameLine();
+    ImGui::Text("  Tracking overhead: %s", format_memory(tracking_overhead_bytes()).c_str());
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "What the tracking itself holds: block headers of live allocations and\n"
+            "per-thread counters (Unreal's LLMOverhead).");
+    }
+}
+
+void draw_reset_peaks_button(MemoryBudget& budget) {
+    const char* label = "Reset peaks";
+    const float button_width = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+    ImGui::SameLine();
+    const float available = ImGui::GetContentRegionAvail().x;
+    if (available > button_width) {
+        ImGui::SetCursorPosX(ImGui::GetCursorPosX() + available - button_width);
+    }
+    if (ImGui::Button(label)) {
+        budget.reset_peaks();
+        reset_allocator_peak();
+    }
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "Peak := current, for every subsystem and for the allocator (globally and per tag).\n"
+            "Press it at a sector transition to see the new sector's own peak.");
+    }
+}
+
+void draw_footer(MemoryBudget& budget, PanelCache& cache, bool tracking) {
+    ImGui::Separator();
+    const std::size_t total_budget = budget.total_budget();
+    ImGui::Text("Tracked Total: %s  /  Budget: %s",
+                format_memory(cache.budget_rows.total_current()).c_str(),
+                total_budget > 0 ? format_memory(total_budget).c_str() : "N/A");
+    draw_process_line(cache, tracking);
+    draw_reset_peaks_button(budget);
+}
+
+}  // namespace
+
+MemoryPanelState::MemoryPanelState() : cache_(std::make_unique<detail::PanelCache>()) {}
+MemoryPanelState::~MemoryPanelState() = default;
+MemoryPanelState::MemoryPanelState(MemoryPanelState&&) noexcept = default;
+MemoryPanelState& MemoryPanelState::operator=(MemoryPanelState&&) noexcept = default;
+
+void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
+                       const MemoryHistory* history) {
+    if (!state.open) {
+        return;
+    }
+    ImGui::SetNextWindowPos(state.default_position, ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(state.default_size, ImGuiCond_FirstUseEver);
+    if (ImGui::Begin("Memory Usage", &state.open)) {
+        if (!state.cache_) {
+            state.cache_ = std::make_unique<detail::PanelCache>();  // the state was moved from
+        }
+        const bool tracking = tracking_allocator_enabled();
+        PanelCache& cache = *state.cache_;
+        refresh(cache, budget, history, tracking);
+        if (tracking) {
+            const AllocatorStats global = allocator_stats();
+            ImGui::Text("Global: %s  Peak: %s  Live allocs: %zu",
+                        format_memory(global.allocated_bytes).c_str(),
+                        format_memory(global.peak_allocated_bytes).c_str(),
+                        global.live_allocations());
+            ImGui::Separator();
+        }
+        draw_table(budget, cache, history, tracking);
+        draw_footer(budget, cache, tracking);
+    }
+    ImGui::End();
+}
+
+}  // namespace nebula::debug::imgui
