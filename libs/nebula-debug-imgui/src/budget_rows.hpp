@@ -15,11 +15,8 @@ struct BudgetRow {
     bool over_budget = false;
 };
 
-// MemoryBudget::subsystems() allocates a vector (and long names), so the rows are cached by name
-// and re-read one by one with MemoryBudget::subsystem(). The budget offers no way to learn that a
-// subsystem was added, but a new subsystem with any bytes makes the cached rows' sum fall short
-// of total_current(); only then is subsystems() called again. A subsystem added later that has
-// never reported a byte shows up at the next such rediscovery.
+// The rows as MemoryBudget::for_each_subsystem last listed them. Refreshing allocates only when a
+// subsystem appeared (its name is copied once).
 class BudgetRowCache {
 public:
     // Returns true when the set of rows changed (their names or order), so that whatever the
@@ -30,10 +27,7 @@ public:
     std::size_t total_current() const noexcept { return total_current_; }
 
 private:
-    bool cached_rows_account_for(const MemoryBudget& budget);
-    bool rediscover(const MemoryBudget& budget);
-
-    std::vector<BudgetRow> rows_;  // sorted by name, as subsystems() returns them
+    std::vector<BudgetRow> rows_;  // sorted by name, as the budget lists them
     std::size_t total_current_ = 0;
 };
 

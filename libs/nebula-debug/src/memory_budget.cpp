@@ -363,6 +363,13 @@ std::vector<std::pair<std::string, SubsystemMemory>> MemoryBudget::subsystems() 
     return rows;
 }
 
+void MemoryBudget::visit_subsystems(SubsystemVisitor visitor, void* context) const {
+    std::lock_guard lock(impl_->mutex);
+    for (const auto& [name, row] : impl_->subsystems) {
+        visitor(context, name, row.memory, impl_->is_over(row.memory));
+    }
+}
+
 PressureCallbackId MemoryBudget::add_pressure_callback(std::string_view subsystem,
                                                        PressureCallback callback) {
     std::lock_guard lock(impl_->mutex);

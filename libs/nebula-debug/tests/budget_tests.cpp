@@ -621,3 +621,22 @@ INSTANTIATE_TEST_SUITE_P(
                       FormatCase{kTiB, "1024.00 GB"}));
 
 }  // namespace
+
+TEST(MemoryBudgetVisit, ListsEveryRowInNameOrderWithItsState) {
+    nd::MemoryBudget budget;
+    budget.set_budget("Textures", 100);
+    budget.report("Textures", 90, 2);
+    budget.report("Audio", 5, 1);
+    std::vector<std::string> names;
+    std::vector<bool> over;
+    std::size_t bytes = 0;
+    budget.for_each_subsystem(
+        [&](std::string_view name, const nd::SubsystemMemory& memory, bool over_budget) {
+            names.emplace_back(name);
+            over.push_back(over_budget);
+            bytes += memory.current_bytes;
+        });
+    EXPECT_THAT(names, ElementsAre("Audio", "Textures"));
+    EXPECT_THAT(over, ElementsAre(false, true));
+    EXPECT_EQ(bytes, budget.total_current());
+}

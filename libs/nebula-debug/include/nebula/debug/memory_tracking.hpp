@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,18 @@ public:
     std::size_t warning_threshold_bytes(std::size_t budget_bytes) const;
     std::optional<SubsystemMemory> subsystem(std::string_view name) const;    // nullopt if unknown
     std::vector<std::pair<std::string, SubsystemMemory>> subsystems() const;  // sorted by name
+    // Calls visit(name, memory, over_budget) for every subsystem in name order, without
+    // allocating: for displays that read the budget every frame. Runs under the budget's lock, so
+    // `visit` must not call back into this budget.
+    template <class Visit>
+    void for_each_subsystem(Visit&& visit) const {
+        visit_subsystems(
+            [](void* context, std::string_view name, const SubsystemMemory& memory,
+               bool over_budget) {
+                (*static_cast<std::remove_reference_t<Visit>*>(context))(name, memory, over_budget);
+            },
+            &visit);
+    }
 
     // Registers a callback run when `subsystem` crosses its warning threshold upwards (once per
     // crossing, like the warning). The subsystem need not have reported yet. Ids start at 1.
@@ -96,6 +109,10 @@ public:
     void log_peak_summary() const;
 
 private:
+    using SubsystemVisitor = void (*)(void* context, std::string_view name,
+                                      const SubsystemMemory& memory, bool over_budget);
+    void visit_subsystems(SubsystemVisitor visitor, void* context) const;
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
