@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <latch>
+#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -40,6 +41,25 @@ struct PlainMalloc {
     static constexpr bool kScoped = false;
     static void* allocate(std::size_t size) noexcept { return std::malloc(size); }
     static void release(void* block, std::size_t) noexcept { std::free(block); }
+};
+
+// What `new` and `delete` cost in a build without tracking: libstdc++'s operator new is an
+// out-of-line call that mallocs, checks for null and would run the new-handler; delete frees.
+// (This binary replaces operator new, so the untracked one is reproduced here.)
+[[gnu::noinline]] void* untracked_operator_new(std::size_t size) {
+    if (void* block = std::malloc(size)) [[likely]] {
+        return block;
+    }
+    throw std::bad_alloc();
+}
+[[gnu::noinline]] void untracked_operator_delete(void* block) noexcept {
+    std::free(block);
+}
+
+struct UntrackedNew {
+    static constexpr bool kScoped = false;
+    static void* allocate(std::size_t size) noexcept { return untracked_operator_new(size); }
+    static void release(void* block, std::size_t) noexcept { untracked_operator_delete(block); }
 };
 
 // The seed's TrackingAllocator::alloc / dealloc, line for line.
@@ -193,11 +213,11 @@ void MixedSizes(benchmark::State& state) {
 using BenchmarkFunction = void (*)(benchmark::State&);
 
 // The variants' names in the order register_workload takes their functions.
-constexpr std::array<const char*, 4> kVariantNames = {"PlainMalloc", "SeedDesign", "Tracked",
-                                                      "TrackedInScope"};
+constexpr std::array<const char*, 5> kVariantNames = {"PlainMalloc", "UntrackedNew", "SeedDesign",
+                                                      "Tracked", "TrackedInScope"};
 
 void register_workload(const std::string& workload,
-                       const std::array<BenchmarkFunction, 4>& variants) {
+                       const std::array<BenchmarkFunction, 5>& variants) {
     for (std::size_t i = 0; i < variants.size(); ++i) {
         const std::string name = workload + "<" + kVariantNames[i] + ">";
         // Oversubscribing a 2-core machine with 4 threads is on purpose: engines do it.
@@ -210,12 +230,14 @@ void register_workload(const std::string& workload,
 }
 
 void register_throughput_benchmarks() {
-    register_workload("Pairs64", {Pairs64<PlainMalloc>, Pairs64<SeedDesign>, Pairs64<Tracked>,
-                                  Pairs64<TrackedInScope>});
-    register_workload("Batch1000", {Batch1000<PlainMalloc>, Batch1000<SeedDesign>,
-                                    Batch1000<Tracked>, Batch1000<TrackedInScope>});
-    register_workload("MixedSizes", {MixedSizes<PlainMalloc>, MixedSizes<SeedDesign>,
-                                     MixedSizes<Tracked>, MixedSizes<TrackedInScope>});
+    register_workload("Pairs64", {Pairs64<PlainMalloc>, Pairs64<UntrackedNew>, Pairs64<SeedDesign>,
+                                  Pairs64<Tracked>, Pairs64<TrackedInScope>});
+    register_workload("Batch1000",
+                      {Batch1000<PlainMalloc>, Batch1000<UntrackedNew>, Batch1000<SeedDesign>,
+                       Batch1000<Tracked>, Batch1000<TrackedInScope>});
+    register_workload("MixedSizes",
+                      {MixedSizes<PlainMalloc>, MixedSizes<UntrackedNew>, MixedSizes<SeedDesign>,
+                       MixedSizes<Tracked>, MixedSizes<TrackedInScope>});
 }
 
 // Threads that allocated (so the registry folds their counters) and wait, each under one of six

@@ -10,7 +10,7 @@ import re
 import statistics
 import sys
 
-VARIANTS = ("PlainMalloc", "SeedDesign", "Tracked", "TrackedInScope")
+VARIANTS = ("PlainMalloc", "UntrackedNew", "SeedDesign", "Tracked", "TrackedInScope")
 WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes")
 THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
 NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -43,8 +43,8 @@ def median_of(runs, name, field):
 
 def print_throughput_table(throughput):
     print("| Workload | Threads | plain malloc (M items/s) | seed / plain | ours / plain "
-          "| ours + MemoryScope / plain | ours / seed |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| ours + MemoryScope / plain | ours / seed | ours / untracked new |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for workload in WORKLOADS:
         for threads in sorted({key[2] for key in throughput if key[0] == workload}):
             rate = {variant: throughput.get((workload, variant, threads)) for variant in VARIANTS}
@@ -54,7 +54,8 @@ def print_throughput_table(throughput):
             print(f"| {workload} | {threads} | {plain / 1e6:.1f} "
                   f"| {rate['SeedDesign'] / plain:.2f}x | {rate['Tracked'] / plain:.2f}x "
                   f"| {rate['TrackedInScope'] / plain:.2f}x "
-                  f"| {rate['Tracked'] / rate['SeedDesign']:.2f}x |")
+                  f"| {rate['Tracked'] / rate['SeedDesign']:.2f}x "
+                  f"| {rate['Tracked'] / rate['UntrackedNew']:.2f}x |")
 
 
 def print_target_checks(throughput):

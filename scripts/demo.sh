@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo command: installs what is missing, builds nebula-demo and shows the "Memory Usage"
 # panel. With a display ($DISPLAY set) it opens the window. Without one it renders the window
-# under Xvfb and saves it as a PNG (docs/images/panel.png, or the path given), then runs the
-# same workload headless, printing the memory table in the terminal.
+# under Xvfb and saves it as a PNG (build/debug/panel.png, or the path given: the README's
+# picture is `scripts/demo.sh docs/images/panel.png`), then runs the same workload headless,
+# printing the memory table in the terminal.
 #
 #   scripts/demo.sh [SCREENSHOT.png]
 set -euo pipefail
@@ -14,7 +15,7 @@ if [ "$#" -gt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   echo "usage: scripts/demo.sh [SCREENSHOT.png]" >&2
   exit 2
 fi
-screenshot=${1:-docs/images/panel.png}
+screenshot=${1:-build/debug/panel.png}
 # Frame 900 is 15 simulated seconds in: just after the first sector transition, with its
 # spike still in the Peak column and the history graphs.
 frames=900

@@ -14,10 +14,8 @@
 //     history.sample(budget, ImGui::GetTime());
 //     nebula::debug::imgui::draw_memory_panel(budget, panel, &history);
 //
-// Steady-state frames allocate nothing beyond ImGui's own buffers: rows are cached by name and
-// re-read with MemoryBudget::subsystem(); MemoryBudget::subsystems(), which allocates, is only
-// called while the cached rows cannot account for MemoryBudget::total_current() (a subsystem
-// reported for the first time, or another thread reported between the reads).
+// Steady-state frames allocate nothing beyond ImGui's own buffers: rows are read through
+// MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears.
 #pragma once
 
 #include <nebula/debug/memory_tracking.hpp>
