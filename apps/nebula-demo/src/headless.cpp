@@ -26,9 +26,15 @@ int run_headless(const DemoOptions& options, DemoSession& session) {
     for (long frame = 1; frame <= frames; ++frame) {
         const double seconds = static_cast<double>(frame) / kFramesPerSecond;
         session.advance(seconds);
+        for (const std::string& event : session.take_events()) {
+            fmt::print("[{:.2f} s] {}\n", seconds, event);
+        }
         if (frame % frames_per_table == 0 || frame == frames) {
-            fmt::print("\n== frame {} ({:.1f} s simulated) ==\n{}", frame, seconds,
-                       memory_table(session.budget(), color));
+            const VoxelWorld& world = session.world();
+            fmt::print("\n== frame {} ({:.1f} s simulated, {}: {} chunks, view distance {}) ==\n{}",
+                       frame, seconds, world.scenario().name, world.chunks().count(),
+                       world.chunks().view_distance(),
+                       memory_table(session.budget(), color, &session.leak_watch()));
             std::fflush(stdout);
         }
     }

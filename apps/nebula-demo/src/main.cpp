@@ -1,7 +1,8 @@
-// nebula-demo: the memory tracker on a synthetic engine workload, in a window (the Dear ImGui
-// panel), headless (the same table in the terminal) or as a screenshot. See --help.
+// nebula-demo: the memory tracker on a small voxel engine, in a window (the world behind the
+// Dear ImGui panel), headless (the same table in the terminal) or as a screenshot. See --help.
 #include "headless.hpp"
 #include "options.hpp"
+#include "scenarios.hpp"
 #include "session.hpp"
 #include "window.hpp"
 
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace {
@@ -19,30 +21,43 @@ namespace {
 namespace nd = nebula::debug;
 namespace demo = nebula::demo;
 
-int run(const demo::DemoOptions& options) {
-    nd::MemoryBudget budget;
-    demo::Workload::configure_budgets(budget);
-    if (options.config_path) {
-        const std::vector<nd::ConfigError> errors =
-            nd::load_budget_config(budget, *options.config_path);
-        if (!errors.empty()) {
-            for (const nd::ConfigError& error : errors) {
-                fmt::print(stderr, "nebula-demo: {}\n", error.to_string());
-            }
-            fmt::print(stderr, "nebula-demo: {} problem{} in the budgets config; nothing was run\n",
-                       errors.size(), errors.size() == 1 ? "" : "s");
-            return demo::kExitFailure;
-        }
+bool apply_budgets_file(nd::MemoryBudget& budget, const std::string& path) {
+    const std::vector<nd::ConfigError> errors = nd::load_budget_config(budget, path);
+    if (errors.empty()) {
+        return true;
     }
+    for (const nd::ConfigError& error : errors) {
+        fmt::print(stderr, "nebula-demo: {}\n", error.to_string());
+    }
+    fmt::print(stderr, "nebula-demo: {} problem{} in the budgets config; nothing was run\n",
+               errors.size(), errors.size() == 1 ? "" : "s");
+    return false;
+}
+
+int run(const demo::DemoOptions& options) {
+    const demo::Scenario scenario = *demo::find_scenario(options.scenario);
+    nd::MemoryBudget budget;
+    demo::VoxelWorld::configure_budgets(budget);
+    // The scenario's own budgets first, so that --config can still override them.
+    if (!scenario.budgets_file.empty() &&
+        !apply_budgets_file(budget, std::string(NEBULA_DEMO_SCENARIO_DIR "/") +
+                                        std::string(scenario.budgets_file))) {
+        return demo::kExitFailure;
+    }
+    if (options.config_path && !apply_budgets_file(budget, *options.config_path)) {
+        return demo::kExitFailure;
+    }
+    demo::WorldSettings settings;
+    settings.view_distance = options.view_distance.value_or(settings.view_distance);
     int status = 0;
     long frames_run = 0;
     {
-        demo::DemoSession session(budget);
+        demo::DemoSession session(budget, scenario, settings);
         status = options.headless ? demo::run_headless(options, session)
                                   : demo::run_window(options, session);
         frames_run = session.summary().frames;
     }
-    // The seed's "peak memory usage at engine shutdown", once the workload has let go of it.
+    // The seed's "peak memory usage at engine shutdown", once the world has let go of it.
     if (frames_run > 0) {
         budget.log_peak_summary();
     }

@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "scenarios.hpp"
+
 #include <charconv>
 
 namespace nebula::demo {
@@ -27,6 +29,16 @@ std::optional<long> parse_frame_count(std::string_view text) {
         return std::nullopt;
     }
     return frames;
+}
+
+std::optional<int> parse_view_distance(std::string_view text) {
+    int distance = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), distance);
+    if (error != std::errc{} || end != text.data() + text.size() || distance < 1 ||
+        distance > kMaxViewDistance) {
+        return std::nullopt;
+    }
+    return distance;
 }
 
 }  // namespace
@@ -70,6 +82,24 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                                    "'";
                 }
             }
+        } else if (flag.name == "--scenario") {
+            if (const auto value = take_value()) {
+                if (find_scenario(*value)) {
+                    options.scenario = std::string(*value);
+                } else {
+                    parsed.error = "unknown scenario '" + std::string(*value) + "' (one of " +
+                                   scenario_names() + ")";
+                }
+            }
+        } else if (flag.name == "--view-distance") {
+            if (const auto value = take_value()) {
+                options.view_distance = parse_view_distance(*value);
+                if (!options.view_distance) {
+                    parsed.error = "--view-distance expects a whole number of chunks from 1 to " +
+                                   std::to_string(kMaxViewDistance) + ", not '" +
+                                   std::string(*value) + "'";
+                }
+            }
         } else if (flag.name == "--screenshot" || flag.name == "--config") {
             if (const auto value = take_value()) {
                 if (value->empty()) {
@@ -92,15 +122,21 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
 
 std::string usage_text(std::string_view program) {
     std::string text = "Usage: " + std::string(program) +
-                       " [--headless] [--frames N] [--screenshot FILE.png] [--config FILE.toml]\n";
+                       " [--scenario NAME] [--headless] [--frames N] [--view-distance N]\n"
+                       "       [--screenshot FILE.png] [--config FILE.toml]\n";
     text += R"(
-Runs a synthetic engine workload (Chunks, Meshes, Textures, Entities, Audio, Physics) and shows
-its memory live in the "Memory Usage" panel.
+Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
+camera flight and shows its memory live in the "Memory Usage" panel.
 
+  --scenario NAME       explore (default): the camera flies, chunks stream in and out.
+                        sector-transition: a jump to a far sector; old and new chunks at once.
+                        pressure: a tight Chunks budget; the chunk manager sheds chunks.
+                        leak: unloaded chunks' mesh buffers leak; the Gap column grows.
   --headless            No window: print the memory table once a simulated second, and a
                         summary at exit. Runs as fast as it can, at 60 simulated frames/s.
   --frames N            Stop after N frames (headless default: )" +
             std::to_string(kDefaultHeadlessFrames) + R"(; a window runs until closed).
+  --view-distance N     Chunk columns streamed around the camera (default 6).
   --screenshot FILE     Render N frames (default )" +
             std::to_string(kDefaultScreenshotFrames) + R"() in a window and save the last as PNG.
   --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).

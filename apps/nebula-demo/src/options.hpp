@@ -16,11 +16,14 @@ struct DemoOptions {
                                  // kDefaultScreenshotFrames
     std::optional<std::string> screenshot_path;
     std::optional<std::string> config_path;
+    std::string scenario = "explore";  // one of scenario_names()
+    std::optional<int> view_distance;  // chunk columns; absent: WorldSettings' default
 };
 
 inline constexpr long kDefaultHeadlessFrames = 600;
 inline constexpr long kDefaultScreenshotFrames = 300;
 inline constexpr long kMaxFrames = 100'000'000;
+inline constexpr int kMaxViewDistance = 24;
 
 // Exit statuses: 0 success, 1 a run that failed (bad config, no display, unwritable
 // screenshot), 2 a command line that could not be understood.

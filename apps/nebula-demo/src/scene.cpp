@@ -1,101 +1,70 @@
 #include "scene.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <imgui.h>
+
 #include <cstdio>
 
 namespace nebula::demo {
 namespace {
 
-constexpr ImU32 kMapBackground = IM_COL32(22, 26, 34, 255);
-constexpr ImU32 kMapBorder = IM_COL32(70, 78, 96, 255);
-constexpr ImU32 kColumnLoaded = IM_COL32(58, 66, 84, 255);
-constexpr ImU32 kColumnMeshed = IM_COL32(64, 118, 92, 255);
-constexpr ImU32 kColumnWithCollider = IM_COL32(90, 164, 112, 255);
-constexpr ImU32 kLoadRadius = IM_COL32(220, 200, 120, 170);
-constexpr ImU32 kCamera = IM_COL32(245, 205, 80, 255);
-constexpr ImU32 kText = IM_COL32(200, 200, 200, 255);
-constexpr ImU32 kDimText = IM_COL32(140, 146, 160, 255);
-constexpr ImU32 kEventOn = IM_COL32(230, 140, 60, 255);
+constexpr ImU32 kText = IM_COL32(240, 240, 240, 255);
+constexpr ImU32 kDimText = IM_COL32(200, 205, 215, 255);
+constexpr ImU32 kEventOn = IM_COL32(255, 170, 70, 255);
+constexpr ImU32 kBackdrop = IM_COL32(10, 12, 18, 170);
 constexpr float kMargin = 16.0f;
-constexpr double kMapReachChunks = 11.0;  // beyond the largest load radius
-
-void legend_entry(ImDrawList& list, ImVec2& cursor, ImU32 color, const char* label) {
-    const float size = ImGui::GetTextLineHeight();
-    list.AddRectFilled(cursor, ImVec2(cursor.x + size, cursor.y + size), color);
-    list.AddText(ImVec2(cursor.x + size + 6.0f, cursor.y), kText, label);
-    cursor.x += size + 12.0f + ImGui::CalcTextSize(label).x + 16.0f;
-}
-
-void draw_map(ImDrawList& list, const Workload& workload, ImVec2 min, ImVec2 max) {
-    list.AddRectFilled(min, max, kMapBackground, 6.0f);
-    list.AddRect(min, max, kMapBorder, 6.0f);
-    const ImVec2 center((min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f);
-    const float cell =
-        std::min(max.x - min.x, max.y - min.y) / static_cast<float>(2.0 * kMapReachChunks + 1.0);
-    const WorkloadView view = workload.view();
-
-    list.PushClipRect(min, max, true);
-    for (const ChunkColumn& column : workload.loaded_columns()) {
-        const float x = center.x + static_cast<float>(column.x - view.camera_x) * cell;
-        const float y = center.y + static_cast<float>(column.z - view.camera_z) * cell;
-        const ImU32 color = column.collider ? kColumnWithCollider
-                            : column.meshed ? kColumnMeshed
-                                            : kColumnLoaded;
-        list.AddRectFilled(ImVec2(x - cell * 0.45f, y - cell * 0.45f),
-                           ImVec2(x + cell * 0.45f, y + cell * 0.45f), color);
-    }
-    list.AddCircle(center, static_cast<float>(view.load_radius) * cell, kLoadRadius, 64, 1.5f);
-    list.AddCircleFilled(center, cell * 0.35f, kCamera);
-    list.PopClipRect();
-}
-
-void draw_status(ImDrawList& list, const Workload& workload, double seconds, ImVec2 origin) {
-    const WorkloadView view = workload.view();
-    const float line = ImGui::GetTextLineHeightWithSpacing();
-    ImVec2 cursor = origin;
-    list.AddText(cursor, kText, "nebula-demo: a synthetic engine workload (until the voxel world)");
-    cursor.y += line;
-    char text[160];
-    std::snprintf(text, sizeof text, "t = %6.1f s   camera (%.0f, %.0f)   load radius %.1f chunks",
-                  seconds, view.camera_x, view.camera_z, view.load_radius);
-    list.AddText(cursor, kDimText, text);
-    cursor.y += line;
-
-    struct Event {
-        const char* label;
-        bool on;
-    };
-    const Event events[] = {{"sector transition", view.sector_transition},
-                            {"horde", view.horde},
-                            {"sound burst", view.sound_burst}};
-    for (const Event& event : events) {
-        list.AddText(cursor, event.on ? kEventOn : kDimText, event.label);
-        cursor.x += ImGui::CalcTextSize(event.label).x + 24.0f;
-    }
-    cursor = ImVec2(origin.x, cursor.y + line);
-    list.AddText(cursor, kDimText, "F1: show/hide the panel   Esc: quit");
-}
 
 }  // namespace
 
-void draw_scene(const Workload& workload, double seconds, float panel_right) {
-    ImDrawList& list = *ImGui::GetBackgroundDrawList();
+void draw_scene_overlay(const VoxelWorld& world, const nebula::debug::LeakWatch& leak_watch,
+                        double seconds) {
+    ImDrawList& list = *ImGui::GetForegroundDrawList();
     const ImVec2 display = ImGui::GetIO().DisplaySize;
     const float line = ImGui::GetTextLineHeightWithSpacing();
+    const CameraPose& camera = world.camera();
 
-    const ImVec2 map_min(std::max(panel_right + kMargin, display.x * 0.35f), kMargin + line);
-    const ImVec2 map_max(display.x - kMargin, display.y - kMargin - 4.0f * line);
-    if (map_max.x - map_min.x > 64.0f && map_max.y - map_min.y > 64.0f) {
-        list.AddText(ImVec2(map_min.x, kMargin), kText,
-                     "Loaded chunk columns around the camera (top-down)");
-        draw_map(list, workload, map_min, map_max);
-        ImVec2 legend(map_min.x, map_max.y + line * 0.5f);
-        legend_entry(list, legend, kColumnLoaded, "voxels");
-        legend_entry(list, legend, kColumnMeshed, "+ mesh");
-        legend_entry(list, legend, kColumnWithCollider, "+ collider");
+    char lines[4][200];
+    ImU32 colors[4] = {kText, kDimText, kDimText, kDimText};
+    std::snprintf(lines[0], sizeof lines[0], "nebula-demo: scenario %.*s",
+                  static_cast<int>(world.scenario().name.size()), world.scenario().name.data());
+    std::snprintf(lines[1], sizeof lines[1],
+                  "t = %5.1f s   sector %d   camera chunk (%.0f, %.0f)   view distance %d   "
+                  "%zu chunks, %zu meshes, %zu colliders, %zu entities",
+                  seconds, camera.sector, camera.x, camera.z, world.chunks().view_distance(),
+                  world.chunks().count(), world.meshes().meshes().size(),
+                  world.physics().collider_count(), world.entities().count());
+    std::snprintf(lines[2], sizeof lines[2], "%.*s",
+                  static_cast<int>(world.scenario().summary.size()),
+                  world.scenario().summary.data());
+    if (world.chunks().retaining()) {
+        std::snprintf(lines[3], sizeof lines[3], "old sector still loaded beside the new one");
+        colors[3] = kEventOn;
+    } else if (world.pressure_responses() > 0) {
+        std::snprintf(lines[3], sizeof lines[3],
+                      "memory pressure: chunks shed %d time%s, view distance now %d",
+                      world.pressure_responses(), world.pressure_responses() == 1 ? "" : "s",
+                      world.chunks().view_distance());
+        colors[3] = kEventOn;
+    } else if (leak_watch.is_suspect(MeshStore::kName)) {
+        std::snprintf(lines[3], sizeof lines[3],
+                      "leak: the allocator holds %.1f MB under Meshes that no mesh reports",
+                      static_cast<double>(leak_watch.gap(MeshStore::kName)) / (1024.0 * 1024.0));
+        colors[3] = kEventOn;
+    } else {
+        std::snprintf(lines[3], sizeof lines[3], "F1: show/hide the panel   Esc: quit");
     }
-    draw_status(list, workload, seconds, ImVec2(kMargin, display.y - kMargin - 4.0f * line));
+
+    const ImVec2 origin(kMargin, display.y - kMargin - 4.0f * line);
+    float width = 0.0f;
+    for (const char* text : lines) {
+        width = ImGui::CalcTextSize(text).x > width ? ImGui::CalcTextSize(text).x : width;
+    }
+    list.AddRectFilled(ImVec2(origin.x - 8.0f, origin.y - 6.0f),
+                       ImVec2(origin.x + width + 8.0f, origin.y + 4.0f * line + 2.0f), kBackdrop,
+                       6.0f);
+    for (int i = 0; i < 4; ++i) {
+        list.AddText(ImVec2(origin.x, origin.y + static_cast<float>(i) * line), colors[i],
+                     lines[i]);
+    }
 }
 
 }  // namespace nebula::demo

@@ -1,14 +1,15 @@
-// What the demo draws behind the panel until the voxel world exists: a top-down map of the
-// workload's loaded chunk columns around the camera, and what the workload is doing.
+// What the demo writes over the world: the scenario, the camera and streaming state, and the
+// scenario's telling numbers (the old sector still loaded, the view distance shed, the leak).
 #pragma once
 
-#include "workload.hpp"
+#include "world/voxel_world.hpp"
 
-#include <imgui.h>
+#include <nebula/debug/leak_watch.hpp>
 
 namespace nebula::demo {
 
-// Draws into ImGui's background draw list, right of `panel_right` (the panel's right edge).
-void draw_scene(const Workload& workload, double seconds, float panel_right);
+// Draws into ImGui's foreground draw list, at the bottom left of the window.
+void draw_scene_overlay(const VoxelWorld& world, const nebula::debug::LeakWatch& leak_watch,
+                        double seconds);
 
 }  // namespace nebula::demo

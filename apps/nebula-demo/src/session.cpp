@@ -1,11 +1,15 @@
 #include "session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace nebula::demo {
 
-DemoSession::DemoSession(nebula::debug::MemoryBudget& budget) : budget_(budget) {
+DemoSession::DemoSession(nebula::debug::MemoryBudget& budget, const Scenario& scenario,
+                         const WorldSettings& settings)
+    : budget_(budget), world_(scenario, settings, budget) {
+    summary_.scenario = std::string(scenario.name);
     for (const std::string_view name : kSubsystemNames) {
         summary_.threshold_crossings[std::string(name)] = 0;
         pressure_callbacks_.push_back(budget_.add_pressure_callback(
@@ -22,11 +26,16 @@ DemoSession::~DemoSession() {
 }
 
 void DemoSession::advance(double seconds) {
-    workload_.update(seconds);
-    workload_.report(budget_);
+    world_.update(seconds);
+    const auto reporting_start = std::chrono::steady_clock::now();
+    world_.report(budget_);
+    leak_watch_.check(budget_);
+    summary_.reporting_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - reporting_start).count();
     ++summary_.frames;
     summary_.simulated_seconds = seconds;
     summary_.peak_tracked_total = std::max(summary_.peak_tracked_total, budget_.total_current());
+    summary_.leak_warnings = leak_watch_.warnings_logged();
 }
 
 }  // namespace nebula::demo

@@ -1,36 +1,48 @@
-// One run of the demo, whatever shows it: the workload, the budget it reports to, and the
-// numbers for the summary at exit.
+// One run of the demo, whatever shows it: the voxel world, the budget it reports to, the leak
+// watch over both, and the numbers for the summary at exit.
 #pragma once
 
+#include "scenarios.hpp"
 #include "terminal_table.hpp"
-#include "workload.hpp"
+#include "world/voxel_world.hpp"
 
+#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
+#include <string>
 #include <vector>
 
 namespace nebula::demo {
 
 inline constexpr double kFramesPerSecond = 60.0;  // the fixed step of headless and screenshot runs
+// The demo's world is the seed's engine at 1/16 scale; so is the gap that reads as a leak.
+inline constexpr std::size_t kLeakGapThresholdBytes = 2 * 1024 * 1024;
 
 class DemoSession {
 public:
     // Counts each subsystem's threshold crossings through the budget's pressure callbacks.
-    explicit DemoSession(nebula::debug::MemoryBudget& budget);
+    DemoSession(nebula::debug::MemoryBudget& budget, const Scenario& scenario,
+                const WorldSettings& settings);
     ~DemoSession();
     DemoSession(const DemoSession&) = delete;
     DemoSession& operator=(const DemoSession&) = delete;
 
-    // One frame: the workload moves to `seconds` of simulated time and reports to the budget.
+    // One frame: the world moves to `seconds` of simulated time, then the memory reporting runs
+    // (every subsystem's report, the budget's warnings and callbacks, the leak watch).
     void advance(double seconds);
+    // Sector jumps, pressure responses: one line each since the last call.
+    std::vector<std::string> take_events() { return world_.take_events(); }
 
-    const Workload& workload() const { return workload_; }
+    VoxelWorld& world() { return world_; }
+    const VoxelWorld& world() const { return world_; }
+    const nebula::debug::LeakWatch& leak_watch() const { return leak_watch_; }
     nebula::debug::MemoryBudget& budget() { return budget_; }
     RunSummary& summary() { return summary_; }
 
 private:
     nebula::debug::MemoryBudget& budget_;
-    Workload workload_;
+    VoxelWorld world_;
+    nebula::debug::LeakWatch leak_watch_{kLeakGapThresholdBytes};
     RunSummary summary_;
     std::vector<nebula::debug::PressureCallbackId> pressure_callbacks_;
 };

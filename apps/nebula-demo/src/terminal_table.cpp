@@ -39,7 +39,8 @@ std::string signed_memory(std::int64_t bytes) {
 
 }  // namespace
 
-std::string memory_table(const nd::MemoryBudget& budget, bool color) {
+std::string memory_table(const nd::MemoryBudget& budget, bool color,
+                         const nd::LeakWatch* leak_watch) {
     const bool tracking = nd::tracking_allocator_enabled();
     const std::vector<std::pair<std::string, nd::SubsystemMemory>> rows = budget.subsystems();
     std::size_t name_width = std::string_view("Subsystem").size();
@@ -91,6 +92,10 @@ std::string memory_table(const nd::MemoryBudget& budget, bool color) {
         if (over) {
             text += "  over threshold";
         }
+        if (leak_watch != nullptr && leak_watch->is_suspect(name)) {
+            fmt::format_to(out, "  leak? gap over {}",
+                           nd::format_memory(leak_watch->gap_threshold()));
+        }
         if (over && color) {
             text += kReset;
         }
@@ -119,8 +124,16 @@ std::string summary_text(const RunSummary& summary, const nd::MemoryBudget& budg
     const double per_frame_ms =
         summary.frames > 0 ? summary.wall_seconds * 1000.0 / static_cast<double>(summary.frames)
                            : 0.0;
-    fmt::format_to(out, "Summary: {} frames, {:.1f} s simulated in {:.2f} s ({:.2f} ms/frame)\n",
-                   summary.frames, summary.simulated_seconds, summary.wall_seconds, per_frame_ms);
+    fmt::format_to(out,
+                   "Summary: scenario {}, {} frames, {:.1f} s simulated in {:.2f} s "
+                   "({:.2f} ms/frame)\n",
+                   summary.scenario, summary.frames, summary.simulated_seconds,
+                   summary.wall_seconds, per_frame_ms);
+    const double reporting_us =
+        summary.frames > 0 ? summary.reporting_seconds * 1e6 / static_cast<double>(summary.frames)
+                           : 0.0;
+    fmt::format_to(out, "  Memory reporting: {:.1f} us/frame (reporters, budget, leak watch)\n",
+                   reporting_us);
     const std::size_t total_budget = budget.total_budget();
     fmt::format_to(out, "  Peak tracked total: {} / {}\n",
                    nd::format_memory(summary.peak_tracked_total),
@@ -145,6 +158,7 @@ std::string summary_text(const RunSummary& summary, const nd::MemoryBudget& budg
         fmt::format_to(out, "  Allocator: peak {}, {} allocations, {} live now\n",
                        nd::format_memory(global.peak_allocated_bytes), global.allocation_count,
                        global.live_allocations());
+        fmt::format_to(out, "  Leak warnings: {}\n", summary.leak_warnings);
     }
     return text;
 }

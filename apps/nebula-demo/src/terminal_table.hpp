@@ -1,6 +1,7 @@
 // The "Memory Usage" panel as plain text, for terminals and logs.
 #pragma once
 
+#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
 #include <cstddef>
@@ -11,14 +12,19 @@ namespace nebula::demo {
 
 // The panel's columns (Subsystem, Current, Allocator and Gap when tracking is compiled in, Peak,
 // Budget, Usage as a text bar), the allocator's global line above and the totals below.
-// With `color`, rows over their warning threshold are red (ANSI escapes).
-std::string memory_table(const nebula::debug::MemoryBudget& budget, bool color);
+// With `color`, rows over their warning threshold are red (ANSI escapes). With a leak watch, rows
+// whose allocator gap is past its threshold are marked "leak?".
+std::string memory_table(const nebula::debug::MemoryBudget& budget, bool color,
+                         const nebula::debug::LeakWatch* leak_watch = nullptr);
 
 struct RunSummary {
+    std::string scenario;
     long frames = 0;
     double simulated_seconds = 0.0;
     double wall_seconds = 0.0;
+    double reporting_seconds = 0.0;  // in the reporters, the budget and the leak watch
     std::size_t peak_tracked_total = 0;
+    std::size_t leak_warnings = 0;
     std::map<std::string, int> threshold_crossings;  // subsystem -> times it crossed upwards
 };
 

@@ -1,5 +1,6 @@
 #include "window.hpp"
 
+#include "render/world_renderer.hpp"
 #include "scene.hpp"
 #include "screenshot.hpp"
 
@@ -65,7 +66,7 @@ public:
         io.IniFilename = nullptr;  // a demo run leaves no imgui.ini behind
         ImGui::StyleColorsDark();
         ImGui_ImplGlfw_InitForOpenGL(window, true);
-        ImGui_ImplOpenGL3_Init("#version 130");
+        ImGui_ImplOpenGL3_Init("#version 330 core");
     }
     ~ImGuiSession() {
         ImGui_ImplOpenGL3_Shutdown();
@@ -93,7 +94,9 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         return kExitFailure;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     GLFWwindow* window = glfwCreateWindow(kWindowWidth, kWindowHeight, "nebula-demo: Memory Usage",
                                           nullptr, nullptr);
     if (window == nullptr) {
@@ -113,9 +116,11 @@ int run_window(const DemoOptions& options, DemoSession& session) {
     int status = 0;
     {
         ImGuiSession imgui(window);
+        WorldRenderer renderer(session.world());
         ndi::MemoryHistory history;
         ndi::MemoryPanelState panel;
         panel.default_size = ImVec2(800.0f, 280.0f);
+        panel.leak_watch = &session.leak_watch();
 
         const double start = glfwGetTime();
         for (long frame = 1; frame <= frame_limit && !glfwWindowShouldClose(window); ++frame) {
@@ -123,6 +128,9 @@ int run_window(const DemoOptions& options, DemoSession& session) {
             const double seconds =
                 fixed_step ? static_cast<double>(frame) / kFramesPerSecond : glfwGetTime() - start;
             session.advance(seconds);
+            for (const std::string& event : session.take_events()) {
+                fmt::print("[{:.2f} s] {}\n", seconds, event);
+            }
             history.sample(session.budget(), seconds);
 
             ImGui_ImplOpenGL3_NewFrame();
@@ -135,17 +143,13 @@ int run_window(const DemoOptions& options, DemoSession& session) {
                 panel.open = !panel.open;
             }
             ndi::draw_memory_panel(session.budget(), panel, &history);
-            const float panel_right =
-                panel.open ? panel.default_position.x + panel.default_size.x : 0.0f;
-            draw_scene(session.workload(), seconds, panel_right);
+            draw_scene_overlay(session.world(), session.leak_watch(), seconds);
             ImGui::Render();
 
             int width = 0;
             int height = 0;
             glfwGetFramebufferSize(window, &width, &height);
-            glViewport(0, 0, width, height);
-            glClearColor(0.09f, 0.10f, 0.13f, 1.0f);
-            glClear(GL_COLOR_BUFFER_BIT);
+            renderer.draw(width, height);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
             if (options.screenshot_path && frame == frame_limit) {

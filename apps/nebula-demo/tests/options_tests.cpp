@@ -71,4 +71,21 @@ TEST(DemoOptions, ScreenshotNeedsAWindow) {
                 HasSubstr("cannot be combined with --headless"));
 }
 
+TEST(DemoOptions, ScenarioAndViewDistance) {
+    const demo::ParsedOptions parsed = parse({"--scenario", "leak", "--view-distance=3"});
+    EXPECT_TRUE(parsed.error.empty()) << parsed.error;
+    EXPECT_EQ(parsed.options.scenario, "leak");
+    EXPECT_EQ(parsed.options.view_distance, 3);
+    EXPECT_EQ(parse({}).options.scenario, "explore");
+}
+
+TEST(DemoOptions, RejectsUnknownScenariosAndBadViewDistances) {
+    EXPECT_THAT(parse({"--scenario", "flood"}).error,
+                HasSubstr("unknown scenario 'flood' (one of explore, sector-transition, pressure, "
+                          "leak)"));
+    EXPECT_THAT(parse({"--view-distance", "0"}).error,
+                HasSubstr("--view-distance expects a whole number of chunks from 1 to"));
+    EXPECT_THAT(parse({"--view-distance", "far"}).error, HasSubstr("not 'far'"));
+}
+
 }  // namespace

@@ -92,16 +92,36 @@ TEST_F(TerminalTable, GlobalLineAndAllocatorColumnsFollowTracking) {
 
 TEST_F(TerminalTable, SummaryNamesPeaksAndThresholdCrossings) {
     demo::RunSummary summary;
+    summary.scenario = "explore";
     summary.frames = 120;
+    summary.reporting_seconds = 0.0006;
     summary.simulated_seconds = 2.0;
     summary.wall_seconds = 0.5;
     summary.peak_tracked_total = 700 * kMiB;
     summary.threshold_crossings["Textures"] = 2;
     const std::string text = demo::summary_text(summary, budget_);
-    EXPECT_THAT(text, StartsWith("Summary: 120 frames, 2.0 s simulated in 0.50 s (4.17 ms/frame)"));
+    EXPECT_THAT(text, StartsWith("Summary: scenario explore, 120 frames, 2.0 s simulated in 0.50 s "
+                                 "(4.17 ms/frame)\n  Memory reporting: 5.0 us/frame"));
     EXPECT_THAT(text, HasSubstr("Peak tracked total: 700.0 MB / N/A"));
     EXPECT_THAT(text, ContainsRegex("Textures +peak +440\\.0 MB =  85\\.9% of 512\\.0 MB, crossed "
                                     "its warning threshold 2 times"));
+}
+
+TEST_F(TerminalTable, MarksRowsTheLeakWatchSuspects) {
+    if (!nd::tracking_allocator_enabled()) {
+        GTEST_SKIP() << "tracking is compiled out";
+    }
+    std::vector<char> forgotten;
+    {
+        nd::MemoryScope scope("TableLeaky");
+        forgotten.resize(3 * kMiB);
+    }
+    budget_.report("TableLeaky", 0, 0);
+    nd::LeakWatch watch(1 * kMiB);
+    watch.check(budget_);
+    const std::string table = demo::memory_table(budget_, false, &watch);
+    EXPECT_THAT(table, ContainsRegex("\nTableLeaky .*  leak\\? gap over 1\\.0 MB\n"));
+    EXPECT_THAT(table, Not(ContainsRegex("\nTextures .*leak")));
 }
 
 }  // namespace

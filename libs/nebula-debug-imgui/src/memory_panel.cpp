@@ -196,7 +196,8 @@ void draw_name_cell(const MemoryBudget& budget, const BudgetRow& row) {
                       format_memory(threshold_bytes).c_str(), threshold * 100.0f);
 }
 
-void draw_allocator_cells(const BudgetRow& row, const PanelRow& panel_row) {
+void draw_allocator_cells(const BudgetRow& row, const PanelRow& panel_row,
+                          const LeakWatch* leak_watch) {
     if (ImGui::TableSetColumnIndex(kAllocator)) {
         if (panel_row.has_tag) {
             memory_cell(panel_row.tag_stats.allocated_bytes);
@@ -224,7 +225,22 @@ void draw_allocator_cells(const BudgetRow& row, const PanelRow& panel_row) {
         char text[32];
         std::snprintf(text, sizeof text, "%s%s", gap < 0 ? "-" : "+",
                       format_memory(magnitude).c_str());
+        const bool suspect = leak_watch != nullptr && leak_watch->is_suspect(row.name);
+        if (!suspect) {
+            right_aligned_text(text);
+            return;
+        }
+        ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, kLeakGapCellColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, kLeakGapTextColor);
         right_aligned_text(text);
+        ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip(
+                "The allocator holds %s more under \"%s\" than the subsystem reports:\n"
+                "past the leak threshold of %s. Something it no longer counts is still allocated.",
+                format_memory(magnitude).c_str(), row.name.c_str(),
+                format_memory(leak_watch->gap_threshold()).c_str());
+        }
     }
 }
 
@@ -283,8 +299,9 @@ void draw_history_cell(const MemoryHistory* history, const PanelRow& panel_row,
     }
 }
 
-void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const BudgetRow& row,
-              const PanelRow& panel_row, int row_index, std::vector<ImVec2>& history_points) {
+void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const LeakWatch* leak_watch,
+              const BudgetRow& row, const PanelRow& panel_row, int row_index,
+              std::vector<ImVec2>& history_points) {
     const SubsystemMemory& memory = row.memory;
     ImGui::TableNextRow();
     ImGui::PushID(row_index);
@@ -294,7 +311,7 @@ void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const Bu
     if (ImGui::TableSetColumnIndex(kCurrent)) {
         memory_cell(memory.current_bytes);
     }
-    draw_allocator_cells(row, panel_row);
+    draw_allocator_cells(row, panel_row, leak_watch);
     if (ImGui::TableSetColumnIndex(kPeak)) {
         memory_cell(memory.peak_bytes);
     }
@@ -375,7 +392,7 @@ float minimum_table_width() {
 }
 
 void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* history,
-                bool tracking) {
+                const LeakWatch* leak_watch, bool tracking) {
     const ImGuiStyle& style = ImGui::GetStyle();
     // Keeps the totals line and the button below the table visible however many rows there are.
     const float footer_height = 1.0f + style.ItemSpacing.y + ImGui::GetTextLineHeightWithSpacing() +
@@ -409,7 +426,8 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* hi
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
             const int row = cache.display_order[i];
-            draw_row(budget, history, rows[row], cache.panel_rows[row], row, cache.history_points);
+            draw_row(budget, history, leak_watch, rows[row], cache.panel_rows[row], row,
+                     cache.history_points);
         }
     }
     ImGui::EndTable();
@@ -513,7 +531,7 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
                         global.live_allocations());
             ImGui::Separator();
         }
-        draw_table(budget, cache, history, tracking);
+        draw_table(budget, cache, history, state.leak_watch, tracking);
         draw_footer(budget, cache, tracking);
     }
     ImGui::End();

@@ -18,6 +18,7 @@
 // MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears.
 #pragma once
 
+#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
 #include <imgui.h>
@@ -100,6 +101,9 @@ public:
     bool open = true;  // the window's close button clears it; while false nothing is drawn
     ImVec2 default_position{16.0f, 16.0f};
     ImVec2 default_size{450.0f, 300.0f};  // the seed's; applied on first use, then the user's
+    // When set, a row whose gap is past the watch's threshold has its Gap cell highlighted (the
+    // watch's check() is the caller's, once a frame).
+    const LeakWatch* leak_watch = nullptr;
 
 private:
     friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);
@@ -117,5 +121,8 @@ inline constexpr ImU32 kOverBudgetColor = IM_COL32(220, 50, 50, 255);
 inline constexpr ImU32 kWithinBudgetColor = IM_COL32(200, 200, 200, 255);
 // The usage bar of a row over its threshold (within budget it keeps the style's colour).
 inline constexpr ImU32 kOverBudgetBarColor = IM_COL32(178, 44, 44, 255);
+// The Gap cell of a row the leak watch suspects: the text and the cell behind it.
+inline constexpr ImU32 kLeakGapTextColor = IM_COL32(255, 220, 120, 255);
+inline constexpr ImU32 kLeakGapCellColor = IM_COL32(150, 40, 30, 255);
 
 }  // namespace nebula::debug::imgui

@@ -1,0 +1,89 @@
+#include <nebula/debug/leak_watch.hpp>
+
+#include "memory_log.hpp"
+
+#include <algorithm>
+
+namespace nebula::debug {
+namespace {
+
+constexpr std::size_t kMiB = 1024 * 1024;
+
+std::size_t rounded_mib(std::size_t bytes) {
+    return (bytes + kMiB / 2) / kMiB;
+}
+
+}  // namespace
+
+LeakWatch::LeakWatch(std::size_t gap_threshold_bytes) : gap_threshold_bytes_(gap_threshold_bytes) {}
+
+void LeakWatch::set_gap_threshold(std::size_t bytes) {
+    gap_threshold_bytes_ = bytes;
+}
+
+void LeakWatch::check(const MemoryBudget& budget) {
+    if (!tracking_allocator_enabled()) {
+        return;
+    }
+    const auto threshold = static_cast<std::int64_t>(gap_threshold_bytes_);
+    bool any_crossed = false;
+    // The visitor runs under the budget's lock: it only reads the allocator and this watch.
+    budget.for_each_subsystem([&](std::string_view name, const SubsystemMemory& memory, bool) {
+        auto entry = std::find_if(watched_.begin(), watched_.end(),
+                                  [&](const Watched& watched) { return watched.name == name; });
+        if (entry == watched_.end()) {
+            entry = watched_.insert(watched_.end(), Watched{});
+            entry->name = std::string(name);
+        }
+        Watched& watched = *entry;
+        if (!watched.has_tag) {
+            watched.has_tag = find_memory_tag(name, watched.tag);
+        }
+        watched.held_bytes = watched.has_tag ? allocator_stats(watched.tag).allocated_bytes : 0;
+        watched.reported_bytes = memory.current_bytes;
+        watched.gap = watched.has_tag ? static_cast<std::int64_t>(watched.held_bytes) -
+                                            static_cast<std::int64_t>(watched.reported_bytes)
+                                      : 0;
+        const bool over = watched.gap > threshold;
+        watched.crossed = over && !watched.over;
+        watched.over = over;
+        any_crossed |= watched.crossed;
+    });
+    if (!any_crossed) {
+        return;
+    }
+    const auto logger = memory_logger();
+    for (Watched& watched : watched_) {
+        if (!watched.crossed) {
+            continue;
+        }
+        watched.crossed = false;
+        ++warnings_logged_;
+        logger->warn(
+            "Subsystem '{}' holds {} MB it does not report (allocator {} MB / reported {} MB): "
+            "a leak?",
+            watched.name, rounded_mib(static_cast<std::size_t>(watched.gap)),
+            rounded_mib(watched.held_bytes), rounded_mib(watched.reported_bytes));
+    }
+}
+
+const LeakWatch::Watched* LeakWatch::find(std::string_view subsystem) const noexcept {
+    for (const Watched& watched : watched_) {
+        if (watched.name == subsystem) {
+            return &watched;
+        }
+    }
+    return nullptr;
+}
+
+std::int64_t LeakWatch::gap(std::string_view subsystem) const noexcept {
+    const Watched* watched = find(subsystem);
+    return watched != nullptr ? watched->gap : 0;
+}
+
+bool LeakWatch::is_suspect(std::string_view subsystem) const noexcept {
+    const Watched* watched = find(subsystem);
+    return watched != nullptr && watched->over;
+}
+
+}  // namespace nebula::debug

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The demo's cost of tracking: the headless explore scenario, the same frames, in two builds at the
+# same optimisation level (RelWithDebInfo) that differ only in NEBULA_MEMORY_TRACKING (ON in
+# build/bench-demo-on, OFF in build/bench-demo-off). Runs of the two builds are interleaved so that
+# load from elsewhere on the machine hits both alike; prints the median wall time of each, their
+# ratio, and the median time per frame of the memory reporting itself (every subsystem's report,
+# the budget's warnings and callbacks, the leak watch), which the demo measures.
+#
+#   scripts/bench-demo.sh [RUNS] [FRAMES]      defaults: 7 runs of each, 1200 frames (20 s simulated)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+runs=${1:-7}
+frames=${2:-1200}
+jobs=${NEBULA_BENCH_JOBS:-2}
+
+scripts/setup.sh >/dev/null
+for tracking in on off; do
+  dir=build/bench-demo-$tracking
+  flag=$([ "$tracking" = on ] && echo ON || echo OFF)
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEBULA_MEMORY_TRACKING="$flag" \
+    -DNEBULA_BUILD_TESTS=OFF -DNEBULA_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$dir" --target nebula-demo -j "$jobs" >/dev/null
+done
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+for run in $(seq 1 "$runs"); do
+  for tracking in on off; do
+    build/bench-demo-$tracking/apps/nebula-demo/nebula-demo --headless --scenario explore \
+      --frames "$frames" 2>/dev/null |
+      sed -n -e "s/^Summary: .* in \([0-9.]*\) s .*/$tracking wall \1/p" \
+        -e "s/^  Memory reporting: \([0-9.]*\) us\/frame.*/$tracking reporting \1/p" >>"$results"
+  done
+  echo "run $run of $runs done" >&2
+done
+
+python3 - "$results" "$runs" "$frames" <<'PY'
+import statistics, sys
+values = {}
+for line in open(sys.argv[1]):
+    tracking, what, number = line.split()
+    values.setdefault((tracking, what), []).append(float(number))
+median = {key: statistics.median(v) for key, v in values.items()}
+runs, frames = sys.argv[2], sys.argv[3]
+print(f"headless explore, {frames} frames, {runs} interleaved runs of each build, medians:")
+for tracking in ("on", "off"):
+    wall = values[(tracking, "wall")]
+    print(f"  tracking {tracking:>3}: wall {median[(tracking, 'wall')]:.3f} s "
+          f"(min {min(wall):.3f}, max {max(wall):.3f}), "
+          f"memory reporting {median[(tracking, 'reporting')]:.1f} us/frame")
+ratio = median[("on", "wall")] / median[("off", "wall")]
+print(f"  wall time ratio on/off: {ratio:.3f} (target <= 1.05)")
+PY
