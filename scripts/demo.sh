@@ -16,8 +16,8 @@ if [ "$#" -gt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   exit 2
 fi
 screenshot=${1:-build/debug/panel.png}
-# Frame 900 is 15 simulated seconds in: just after the first sector transition, with its
-# spike still in the Peak column and the history graphs.
+# Frame 900 is 15 simulated seconds into the explore flight: chunks have streamed in and out
+# and the history graphs are filled.
 frames=900
 
 scripts/setup.sh
