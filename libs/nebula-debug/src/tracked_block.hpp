@@ -35,8 +35,8 @@ inline void* finish_block(void* raw, std::size_t offset, std::size_t size,
     return block;
 }
 
-// A block at the default alignment, charged to this thread's current tag; null on failure.
-inline void* allocate_block(std::size_t size) noexcept {
+// A block at the default alignment, charged to `tag`; null on failure.
+inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
     if (size > SIZE_MAX - sizeof(BlockHeader)) [[unlikely]] {
         return nullptr;
     }
@@ -44,7 +44,12 @@ inline void* allocate_block(std::size_t size) noexcept {
     if (raw == nullptr) [[unlikely]] {
         return nullptr;
     }
-    return finish_block(raw, sizeof(BlockHeader), size, t_counters.current_tag);
+    return finish_block(raw, sizeof(BlockHeader), size, tag);
+}
+
+// A block at the default alignment, charged to this thread's current tag; null on failure.
+inline void* allocate_block(std::size_t size) noexcept {
+    return allocate_block(size, t_counters.current_tag);
 }
 
 inline void release_block(void* block) noexcept {

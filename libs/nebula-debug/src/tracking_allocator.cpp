@@ -12,7 +12,6 @@ constinit thread_local detail::ThreadCounters detail::t_counters;
 
 namespace {
 
-using detail::BlockHeader;
 using detail::kDefaultAlignment;
 using detail::t_counters;
 
@@ -30,13 +29,7 @@ void* tracked_malloc(std::size_t size) noexcept {
 
 void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag tag) noexcept {
     if (alignment <= kDefaultAlignment) {
-        if (size > SIZE_MAX - sizeof(BlockHeader)) {
-            return nullptr;
-        }
-        void* raw = std::malloc(size + sizeof(BlockHeader));
-        return raw == nullptr
-                   ? nullptr
-                   : detail::finish_block(raw, sizeof(BlockHeader), size, checked_index(tag));
+        return detail::allocate_block(size, checked_index(tag));
     }
     // The header takes a whole alignment unit in front of the block, so the block stays aligned.
     if ((alignment & (alignment - 1)) != 0 || alignment > UINT32_MAX ||
