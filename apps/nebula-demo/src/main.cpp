@@ -26,9 +26,7 @@ bool apply_budgets_file(nd::MemoryBudget& budget, const std::string& path) {
     if (errors.empty()) {
         return true;
     }
-    for (const nd::ConfigError& error : errors) {
-        fmt::print(stderr, "nebula-demo: {}\n", error.to_string());
-    }
+    // load_budget_config has logged each error, with its file and line, to "nebula.memory".
     fmt::print(stderr, "nebula-demo: {} problem{} in the budgets config; nothing was run\n",
                errors.size(), errors.size() == 1 ? "" : "s");
     return false;

@@ -8,7 +8,9 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <benchmark/benchmark.h>
+
 #include <imgui.h>
+#include "headless_imgui.hpp"
 
 #include <string>
 #include <vector>
@@ -20,26 +22,6 @@ namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
 
-class HeadlessFrames {
-public:
-    HeadlessFrames() : context_(ImGui::CreateContext()) {
-        ImGuiIO& io = ImGui::GetIO();
-        io.IniFilename = nullptr;
-        io.DisplaySize = ImVec2(1920.0f, 1080.0f);
-        io.DeltaTime = 1.0f / 60.0f;
-        unsigned char* pixels = nullptr;
-        int width = 0;
-        int height = 0;
-        io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
-    }
-    ~HeadlessFrames() { ImGui::DestroyContext(context_); }
-    HeadlessFrames(const HeadlessFrames&) = delete;
-    HeadlessFrames& operator=(const HeadlessFrames&) = delete;
-
-private:
-    ImGuiContext* context_;
-};
-
 void report_all(nd::MemoryBudget& budget, const std::vector<std::string>& names, int frame) {
     for (std::size_t row = 0; row < names.size(); ++row) {
         budget.report(names[row], ((frame + row * 7) % 600) * kMiB / 4, row);
@@ -49,7 +31,7 @@ void report_all(nd::MemoryBudget& budget, const std::vector<std::string>& names,
 // Each iteration is one frame: sample the history, draw the panel, render the draw lists.
 void BM_DrawMemoryPanel(benchmark::State& state) {
     const auto subsystem_count = static_cast<std::size_t>(state.range(0));
-    HeadlessFrames frames;
+    const nebula::debug::imgui::testing::HeadlessImGui headless(ImVec2(1920.0f, 1080.0f));
     nd::MemoryBudget budget;
     budget.set_total_budget(64 * 1024 * kMiB);
     std::vector<std::string> names;
@@ -85,7 +67,7 @@ void BM_DrawMemoryPanel(benchmark::State& state) {
 BENCHMARK(BM_DrawMemoryPanel)->Arg(6)->Arg(64)->Unit(benchmark::kMicrosecond);
 
 void BM_EmptyImGuiFrame(benchmark::State& state) {
-    HeadlessFrames frames;
+    const nebula::debug::imgui::testing::HeadlessImGui headless(ImVec2(1920.0f, 1080.0f));
     for (auto _ : state) {
         ImGui::NewFrame();
         ImGui::Render();
