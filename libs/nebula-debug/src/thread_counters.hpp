@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -34,11 +35,30 @@ enum class ThreadPhase : std::uint8_t {
     retired,       // exited: counters folded into the globals, later calls count there
 };
 
+// Size classes of the block cache. A class-c block is a C allocation of (c << 4) - 8 bytes, which
+// glibc serves from a chunk of exactly c << 4 bytes (its chunks are the request plus 8, rounded
+// up to 16): every request of the class fits, and rounding up to the class costs no memory.
+inline constexpr std::size_t kBlockHeaderSize = 16;
+inline constexpr std::size_t size_class_of(std::size_t size) noexcept {
+    return (size + kBlockHeaderSize + 8 + 15) >> 4;
+}
+inline constexpr std::size_t kCachedSizeClasses = size_class_of(kMaxCachedBlockBytes) + 1;
+
+// Freed blocks this thread keeps for its next allocations, a LIFO list per size class linked
+// through the blocks' headers (see block_cache.hpp).
+struct BlockCache {
+    std::array<void*, kCachedSizeClasses> free_blocks{};  // owning thread only
+    // Chunk bytes the cache may still take: 0 until the thread registers and after it exits,
+    // so those threads free straight to the C allocator. Read by tracking_overhead_bytes().
+    std::atomic<std::int64_t> room{0};
+};
+
 struct ThreadCounters {
     ThreadPhase phase = ThreadPhase::unregistered;
     std::uint16_t current_tag = 0;
     ThreadCounters* previous = nullptr;  // registry links, guarded by the registry lock
     ThreadCounters* next = nullptr;
+    BlockCache cache;
     std::array<TagCounters, kMaxMemoryTags> tags{};
 };
 

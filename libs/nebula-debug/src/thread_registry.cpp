@@ -2,6 +2,8 @@
 // publishing and exited threads feed, and the readers that fold everything into AllocatorStats.
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "platform.hpp"
@@ -49,9 +51,26 @@ void publish(std::uint16_t tag, std::int64_t bytes) noexcept {
     }
 }
 
+// Frees every block the cache holds and leaves it `room` bytes to fill.
+void empty_cache(BlockCache& cache, std::int64_t room) noexcept {
+    cache.room.store(room, kRelaxed);
+    for (void*& list : cache.free_blocks) {
+        while (list != nullptr) {
+            void* raw = list;
+            std::memcpy(&list, raw, sizeof(void*));
+            std::free(raw);
+        }
+    }
+}
+
+constexpr auto kCacheRoom = static_cast<std::int64_t>(kBlockCacheBytesPerThread);
+
 void retire_thread(void* argument) noexcept {
     auto& thread = *static_cast<ThreadCounters*>(argument);
+    empty_cache(thread.cache, kCacheRoom);
     std::lock_guard lock(g_registry_lock);
+    // Room 0: blocks freed by later exit callbacks on this thread go straight to the C allocator.
+    thread.cache.room.store(0, kRelaxed);
     for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
         TagCounters& counters = thread.tags[tag];
         // kNotCounting sends any later call on this thread (another thread-exit callback, a
@@ -79,6 +98,7 @@ void register_thread(ThreadCounters& thread) noexcept {
         for (TagCounters& counters : thread.tags) {
             counters.unpublished_bytes.store(0, kRelaxed);
         }
+        thread.cache.room.store(kCacheRoom, kRelaxed);
         thread.previous = nullptr;
         thread.next = g_threads;
         if (g_threads != nullptr) {
@@ -233,12 +253,24 @@ void reset_allocator_peak() noexcept {
 
 std::size_t tracking_overhead_bytes() noexcept {
     std::size_t thread_count;
+    std::int64_t cached_bytes = 0;
     {
         std::lock_guard lock(detail::g_registry_lock);
         thread_count = detail::g_thread_count;
+        for (const detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
+             thread = thread->next) {
+            cached_bytes += detail::kCacheRoom - thread->cache.room.load(std::memory_order_relaxed);
+        }
     }
     return allocator_stats().live_allocations() * kBlockHeaderBytes +
-           thread_count * sizeof(detail::ThreadCounters);
+           thread_count * sizeof(detail::ThreadCounters) + static_cast<std::size_t>(cached_bytes);
+}
+
+void release_cached_blocks() noexcept {
+    detail::ThreadCounters& thread = detail::t_counters;
+    if (thread.phase == detail::ThreadPhase::active) {
+        detail::empty_cache(thread.cache, detail::kCacheRoom);
+    }
 }
 
 }  // namespace nebula::debug

@@ -38,8 +38,9 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
     }
     const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
     void* raw = std::aligned_alloc(alignment, padded);
-    return raw == nullptr ? nullptr
-                          : detail::finish_block(raw, alignment, size, checked_index(tag));
+    return raw == nullptr
+               ? nullptr
+               : detail::finish_block(raw, alignment, size, checked_index(tag), detail::kUncached);
 }
 
 void tracked_free(void* block) noexcept {

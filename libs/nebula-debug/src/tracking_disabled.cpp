@@ -25,6 +25,7 @@ void reset_allocator_peak() noexcept {}
 std::size_t tracking_overhead_bytes() noexcept {
     return 0;
 }
+void release_cached_blocks() noexcept {}
 
 MemoryTag current_memory_tag() noexcept {
     return kUntagged;

@@ -8,7 +8,8 @@
 // Cost model: every thread counts into its own counters (no shared cache line is written on the
 // hot path); allocator_stats() folds them on read. Each block carries a 16-byte header holding its
 // requested size and tag, so frees are charged exactly, to the tag that made the block, on any
-// thread.
+// thread. Small blocks a thread frees are cached for its next allocations (see
+// release_cached_blocks).
 #pragma once
 
 #include <nebula/debug/config.hpp>
@@ -73,9 +74,23 @@ MemoryTag current_memory_tag() noexcept;
 // Every registered tag, in registration order (Untagged first), with its statistics.
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 
-// What the tracking itself costs in memory: block headers of live allocations plus the
-// per-thread counters of threads alive (Unreal calls this LLMOverhead).
+// What the tracking itself costs in memory: block headers of live allocations, the per-thread
+// counters of threads alive and the blocks their caches hold (Unreal calls this LLMOverhead).
 std::size_t tracking_overhead_bytes() noexcept;
+
+// The per-thread block cache. A block of up to kMaxCachedBlockBytes that a thread frees is kept
+// for that thread's next allocation of its size class instead of going back to the C allocator,
+// up to kBlockCacheBytesPerThread per thread (CMake option NEBULA_BLOCK_CACHE_BYTES, 0 turns it
+// off); the rest is freed at once. It is what makes a tracked allocation cheaper than a plain
+// malloc (docs/benchmarks.md). Cached blocks count as freed in every statistic and as tracking
+// overhead; a thread releases its cache when it exits, and under AddressSanitizer cached blocks
+// are poisoned, so a use after free still reports.
+inline constexpr std::size_t kMaxCachedBlockBytes = 1024;
+inline constexpr std::size_t kBlockCacheBytesPerThread =
+    NEBULA_MEMORY_TRACKING ? NEBULA_BLOCK_CACHE_BYTES : 0;
+// Hands the blocks this thread's cache holds back to the C allocator (for example before
+// measuring the heap, or in a thread that is about to sleep for long).
+void release_cached_blocks() noexcept;
 
 // The process's resident set size as the OS sees it (0 where unknown). Minus allocator_stats()'s
 // allocated bytes it gives what nothing tracked: C mallocs, driver memory, stacks, code.

@@ -1,0 +1,79 @@
+// The per-thread block cache: freed blocks of up to kMaxCachedBlockBytes wait in their thread's
+// LIFO list for the next allocation of their size class. Taking or giving back a block is a few
+// loads and stores to this thread's own memory, cheaper than any trip through malloc, which is how
+// a tracked allocation, header and counters included, beats a plain one. The lists only ever
+// hold blocks from the C allocator, so a block freed on another thread than the one that made it
+// simply joins the freeing thread's cache. A block's first 8 bytes (its header's size field)
+// link it while it waits.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "thread_counters.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace nebula::debug::detail {
+
+// What to ask the C allocator for so that the block serves any request of its size class.
+inline constexpr std::size_t class_request_bytes(std::size_t size_class) noexcept {
+    return (size_class << 4) - 8;
+}
+
+inline constexpr std::int64_t class_chunk_bytes(std::size_t size_class) noexcept {
+    return static_cast<std::int64_t>(size_class << 4);
+}
+
+// Under AddressSanitizer, a waiting block's user bytes are poisoned (a use after free reports as
+// use-after-poison) and a block in use exposes exactly the bytes requested, not its whole class.
+inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::size_t size,
+                              [[maybe_unused]] std::size_t size_class) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    char* user = static_cast<char*>(raw) + kBlockHeaderSize;
+    ASAN_POISON_MEMORY_REGION(user, class_request_bytes(size_class) - kBlockHeaderSize);
+    ASAN_UNPOISON_MEMORY_REGION(user, size);
+#endif
+}
+
+inline void hide_user_bytes([[maybe_unused]] void* raw,
+                            [[maybe_unused]] std::size_t size_class) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_POISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderSize,
+                              class_request_bytes(size_class) - kBlockHeaderSize);
+#endif
+}
+
+// A waiting block of `size_class` (< kCachedSizeClasses) off this thread's list, or null.
+inline void* take_cached_block(std::size_t size_class) noexcept {
+    BlockCache& cache = t_counters.cache;
+    void* raw = cache.free_blocks[size_class];
+    if (raw == nullptr) {
+        return nullptr;
+    }
+    std::memcpy(&cache.free_blocks[size_class], raw, sizeof(void*));
+    cache.room.store(cache.room.load(std::memory_order_relaxed) + class_chunk_bytes(size_class),
+                     std::memory_order_relaxed);
+    return raw;
+}
+
+// Keeps a freed block for this thread if it is of a cached class and the cache has room for it;
+// false leaves the block to the caller to free. Blocks of other sizes or alignments carry
+// kCachedSizeClasses as their class.
+inline bool keep_cached_block(void* raw, std::size_t size_class) noexcept {
+    BlockCache& cache = t_counters.cache;
+    const std::int64_t room =
+        cache.room.load(std::memory_order_relaxed) - class_chunk_bytes(size_class);
+    if ((size_class >= kCachedSizeClasses) | (room < 0)) {
+        return false;
+    }
+    cache.room.store(room, std::memory_order_relaxed);
+    std::memcpy(raw, &cache.free_blocks[size_class], sizeof(void*));
+    cache.free_blocks[size_class] = raw;
+    hide_user_bytes(raw, size_class);
+    return true;
+}
+
+}  // namespace nebula::debug::detail
