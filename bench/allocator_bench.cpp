@@ -133,6 +133,8 @@ void escape(const void* block) noexcept {
 }
 
 constexpr std::size_t kPairBytes = 64;
+constexpr std::size_t kLargePairBytes = 4096;
+static_assert(kLargePairBytes > nd::kMaxCachedBlockBytes);
 constexpr std::size_t kBatchBlocks = 1000;
 constexpr std::size_t kMixedMinBytes = 16;
 constexpr std::size_t kMixedSizeSpan = 256;  // sizes 16..271
@@ -147,6 +149,19 @@ void Pairs64(benchmark::State& state) {
         void* block = Allocator::allocate(kPairBytes);
         escape(block);
         Allocator::release(block, kPairBytes);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+// The same with 4 KiB blocks, past the largest size the block cache keeps: every pair goes through
+// malloc and free, so this shows what the tracking itself costs without the cache's help.
+template <class Allocator>
+void Pairs4K(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    for (auto _ : state) {
+        void* block = Allocator::allocate(kLargePairBytes);
+        escape(block);
+        Allocator::release(block, kLargePairBytes);
     }
     state.SetItemsProcessed(state.iterations());
 }
@@ -232,6 +247,8 @@ void register_workload(const std::string& workload,
 void register_throughput_benchmarks() {
     register_workload("Pairs64", {Pairs64<PlainMalloc>, Pairs64<UntrackedNew>, Pairs64<SeedDesign>,
                                   Pairs64<Tracked>, Pairs64<TrackedInScope>});
+    register_workload("Pairs4K", {Pairs4K<PlainMalloc>, Pairs4K<UntrackedNew>, Pairs4K<SeedDesign>,
+                                  Pairs4K<Tracked>, Pairs4K<TrackedInScope>});
     register_workload("Batch1000",
                       {Batch1000<PlainMalloc>, Batch1000<UntrackedNew>, Batch1000<SeedDesign>,
                        Batch1000<Tracked>, Batch1000<TrackedInScope>});

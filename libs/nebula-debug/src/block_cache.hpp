@@ -59,17 +59,27 @@ inline void* take_cached_block(std::size_t size_class) noexcept {
     return raw;
 }
 
-// Keeps a freed block for this thread if it is of a cached class and the cache has room for it;
-// false leaves the block to the caller to free. Blocks of other sizes or alignments carry
-// kCachedSizeClasses as their class.
+// Cold path, in thread_registry.cpp: when a free finds this thread's cache full, the cache hands
+// everything it holds back to the C allocator and starts over, so that blocks of sizes a program
+// has stopped using do not hold the room forever. False when this thread keeps no cache (not
+// registered yet, exited, or a cache smaller than the block).
+[[gnu::cold]] bool empty_full_cache(std::int64_t needed_bytes) noexcept;
+
+// Keeps a freed block for this thread if it is of a cached class; false leaves the block to the
+// caller to free. Blocks of other sizes or alignments carry kCachedSizeClasses as their class.
 inline bool keep_cached_block(void* raw, std::size_t size_class) noexcept {
-    BlockCache& cache = t_counters.cache;
-    const std::int64_t room =
-        cache.room.load(std::memory_order_relaxed) - class_chunk_bytes(size_class);
-    if ((size_class >= kCachedSizeClasses) | (room < 0)) {
+    if (size_class >= kCachedSizeClasses) {
         return false;
     }
-    cache.room.store(room, std::memory_order_relaxed);
+    BlockCache& cache = t_counters.cache;
+    const std::int64_t chunk_bytes = class_chunk_bytes(size_class);
+    if (cache.room.load(std::memory_order_relaxed) < chunk_bytes) [[unlikely]] {
+        if (!empty_full_cache(chunk_bytes)) {
+            return false;
+        }
+    }
+    cache.room.store(cache.room.load(std::memory_order_relaxed) - chunk_bytes,
+                     std::memory_order_relaxed);
     std::memcpy(raw, &cache.free_blocks[size_class], sizeof(void*));
     cache.free_blocks[size_class] = raw;
     hide_user_bytes(raw, size_class);

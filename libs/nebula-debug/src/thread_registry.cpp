@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "block_cache.hpp"
 #include "platform.hpp"
 #include "spin_lock.hpp"
 #include "tag_registry.hpp"
@@ -187,6 +188,15 @@ TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
 }
 
 }  // namespace
+
+bool empty_full_cache(std::int64_t needed_bytes) noexcept {
+    ThreadCounters& thread = t_counters;
+    if (thread.phase != ThreadPhase::active || needed_bytes > kCacheRoom) {
+        return false;
+    }
+    empty_cache(thread.cache, kCacheRoom);
+    return true;
+}
 
 void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
     count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,

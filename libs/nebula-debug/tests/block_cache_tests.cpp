@@ -24,6 +24,13 @@ constexpr std::size_t chunk_bytes(std::size_t size) {
     return (size + 16 + 8 + 15) / 16 * 16;
 }
 
+// The tracking overhead less the headers of live blocks: the per-thread counters, constant while
+// no thread starts or exits, plus what the caches hold.
+std::size_t cached_and_counters() {
+    return nd::tracking_overhead_bytes() -
+           nd::allocator_stats().live_allocations() * nd::kBlockHeaderBytes;
+}
+
 class BlockCache : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -77,22 +84,53 @@ TEST_F(BlockCache, CachedBytesAreOverheadUntilReleased) {
     EXPECT_EQ(nd::tracking_overhead_bytes(), empty);
 }
 
-TEST_F(BlockCache, HoldsNoMoreThanItsBudgetAndFreesTheRest) {
-    // Twice the budget's worth of 1 KiB blocks: half of them must go back to the C allocator.
+TEST_F(BlockCache, AFullCacheStartsOverInsteadOfGrowing) {
+    // One block more than the budget holds: the free that finds the cache full hands the cache's
+    // blocks back to the C allocator and is kept alone.
     constexpr std::size_t kChunk = chunk_bytes(nd::kMaxCachedBlockBytes);
-    const std::size_t count = 2 * nd::kBlockCacheBytesPerThread / kChunk + 1;
-    std::vector<void*> blocks(count);
+    const std::size_t fits = nd::kBlockCacheBytesPerThread / kChunk;
+    std::vector<void*> blocks(fits + 1);
     nd::release_cached_blocks();
-    const std::size_t empty = nd::tracking_overhead_bytes();
+    const std::size_t empty = cached_and_counters();
     for (void*& block : blocks) {
         block = nd::tracked_malloc(nd::kMaxCachedBlockBytes);
     }
-    for (void* block : blocks) {
+    for (std::size_t i = 0; i < fits; ++i) {
+        nd::tracked_free(blocks[i]);
+    }
+    const std::size_t full = cached_and_counters() - empty;
+    nd::tracked_free(blocks[fits]);
+    const std::size_t after = cached_and_counters() - empty;
+    EXPECT_EQ(full, fits * kChunk);
+    EXPECT_EQ(after, kChunk);
+}
+
+TEST_F(BlockCache, BlocksOfAPastPhaseDoNotCrowdOutTheCurrentOne) {
+    // The cache is filled with 1 KiB blocks nobody asks for any more; the 64-byte blocks the
+    // program now churns through must still be cached.
+    constexpr std::size_t kChunk = chunk_bytes(nd::kMaxCachedBlockBytes);
+    std::vector<void*> stale(nd::kBlockCacheBytesPerThread / kChunk);
+    std::vector<void*> current(100);
+    nd::release_cached_blocks();
+    for (void*& block : stale) {
+        block = nd::tracked_malloc(nd::kMaxCachedBlockBytes);
+    }
+    for (void* block : stale) {
         nd::tracked_free(block);
     }
-    const std::size_t cached = nd::tracking_overhead_bytes() - empty;
-    EXPECT_LE(cached, nd::kBlockCacheBytesPerThread);
-    EXPECT_GT(cached, nd::kBlockCacheBytesPerThread - kChunk);  // and it fills up to it
+    const std::size_t full = cached_and_counters();
+    for (void*& block : current) {
+        block = nd::tracked_malloc(64);
+    }
+    for (void* block : current) {
+        nd::tracked_free(block);
+    }
+    const std::size_t after = cached_and_counters();
+    // The 64-byte frees fill what room the stale blocks left; the next one empties the cache,
+    // stale blocks and all, and the rest wait in it.
+    const std::size_t room_left = nd::kBlockCacheBytesPerThread - stale.size() * kChunk;
+    const std::size_t waiting = current.size() - room_left / chunk_bytes(64);
+    EXPECT_EQ(full - after, stale.size() * kChunk - waiting * chunk_bytes(64));
 }
 
 TEST_F(BlockCache, LargeAndOverAlignedBlocksGoStraightBack) {
