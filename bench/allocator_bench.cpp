@@ -96,11 +96,14 @@ struct TrackedInScope : Tracked {
     static constexpr bool kScoped = true;
 };
 
-// Opens the variant's MemoryScope, if it has one, for the life of one benchmark thread.
+// Opens the variant's MemoryScope, if it has one, for the life of one benchmark thread, and
+// starts the thread with its block cache empty, so that no run inherits blocks of the sizes the
+// run before it used (random interleaving changes which run that is).
 template <class Allocator>
 class ScopeFor {
 public:
     ScopeFor() {
+        nd::release_cached_blocks();
         if constexpr (Allocator::kScoped) {
             scope_.emplace(nd::memory_tag("bench.scoped"));
         }

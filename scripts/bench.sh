@@ -2,7 +2,7 @@
 # Builds nebula-bench optimised with debug info (preset relwithdebinfo), runs it and prints the
 # overhead of tracking as throughput ratios against plain malloc and the seed's design.
 # Extra arguments go to the benchmark binary (e.g. --benchmark_filter=Pairs64).
-# NEBULA_BENCH_REPETITIONS (default 9) and NEBULA_BENCH_MIN_TIME (seconds, default 0.2) trade
+# NEBULA_BENCH_REPETITIONS (default 15) and NEBULA_BENCH_MIN_TIME (seconds, default 0.2) trade
 # run time for steadier medians; NEBULA_BENCH_JOBS (default 2) bounds the build.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ results=build/relwithdebinfo/bench-results.json
 # Random interleaving spreads every variant's repetitions over the whole run, so a burst of load
 # from elsewhere on the machine hits them all alike.
 build/relwithdebinfo/bench/nebula-bench \
-  --benchmark_repetitions="${NEBULA_BENCH_REPETITIONS:-9}" \
+  --benchmark_repetitions="${NEBULA_BENCH_REPETITIONS:-15}" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time="${NEBULA_BENCH_MIN_TIME:-0.2}" \
   --benchmark_out="$results" --benchmark_out_format=json \
