@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -354,6 +355,109 @@ void HeapInUseMixed(benchmark::State& state) {
 BENCHMARK(HeapInUseMixed<PlainMalloc>)->Iterations(3)->Repetitions(1);
 BENCHMARK(HeapInUseMixed<Tracked>)->Iterations(3)->Repetitions(1);
 BENCHMARK(HeapInUseMixed<TrackedInScope>)->Iterations(3)->Repetitions(1);
+
+// What a tag costs, measured paired. Tracked and TrackedInScope run the same instructions, so the
+// difference between their separate runs is the machine's drift, which at ratios near 2x exceeds
+// the 0.05 the target allows. Here one thread alternates slices of one workload without and with
+// a MemoryScope (in alternating order) and times each slice, so drift hits both alike.
+constexpr std::size_t kSliceItems = 2000;
+
+class PairsSlices {
+public:
+    static constexpr std::size_t kItems = kSliceItems;
+    explicit PairsSlices(std::uint64_t) {}
+    void run() {
+        for (std::size_t i = 0; i < kItems; ++i) {
+            void* block = Tracked::allocate(kPairBytes);
+            escape(block);
+            Tracked::release(block, kPairBytes);
+        }
+    }
+};
+
+class BatchSlices {
+public:
+    static constexpr std::size_t kItems = kBatchBlocks;
+    explicit BatchSlices(std::uint64_t) {}
+    void run() {
+        for (void*& block : blocks_) {
+            block = Tracked::allocate(kPairBytes);
+            escape(block);
+        }
+        for (void* block : blocks_) {
+            Tracked::release(block, kPairBytes);
+        }
+    }
+
+private:
+    std::array<void*, kBatchBlocks> blocks_{};
+};
+
+class MixedSlices {
+public:
+    static constexpr std::size_t kItems = kSliceItems;
+    explicit MixedSlices(std::uint64_t seed) : plan_(make_mixed_plan(seed)) {
+        for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
+            live_sizes_[slot] = plan_.sizes[slot];
+            live_[slot] = Tracked::allocate(live_sizes_[slot]);
+        }
+    }
+    ~MixedSlices() {
+        for (void* block : live_) {
+            Tracked::release(block, 0);
+        }
+    }
+    MixedSlices(const MixedSlices&) = delete;
+    MixedSlices& operator=(const MixedSlices&) = delete;
+    void run() {
+        for (std::size_t i = 0; i < kItems; ++i) {
+            const std::size_t slot = plan_.slots[step_];
+            Tracked::release(live_[slot], live_sizes_[slot]);
+            live_sizes_[slot] = plan_.sizes[step_];
+            live_[slot] = Tracked::allocate(live_sizes_[slot]);
+            escape(live_[slot]);
+            step_ = (step_ + 1) % kMixedPlanLength;
+        }
+    }
+
+private:
+    MixedPlan plan_;
+    std::array<void*, kMixedLiveBlocks> live_{};
+    std::array<std::size_t, kMixedLiveBlocks> live_sizes_{};
+    std::size_t step_ = 0;
+};
+
+template <class Slices>
+void TagCost(benchmark::State& state) {
+    using Clock = std::chrono::steady_clock;
+    nd::release_cached_blocks();
+    Slices slices(static_cast<std::uint64_t>(state.thread_index()));
+    const nd::MemoryTag tag = nd::memory_tag("bench.scoped");
+    const auto run_tagged = [&] {
+        const nd::MemoryScope scope(tag);
+        slices.run();
+    };
+    Clock::duration untagged{};
+    Clock::duration tagged{};
+    bool tagged_first = false;
+    for (auto _ : state) {
+        const Clock::time_point start = Clock::now();
+        tagged_first ? run_tagged() : slices.run();
+        const Clock::time_point middle = Clock::now();
+        tagged_first ? slices.run() : run_tagged();
+        const Clock::time_point end = Clock::now();
+        (tagged_first ? tagged : untagged) += middle - start;
+        (tagged_first ? untagged : tagged) += end - middle;
+        tagged_first = !tagged_first;
+    }
+    state.SetItemsProcessed(state.iterations() * 2 * static_cast<std::int64_t>(Slices::kItems));
+    state.counters["tagged_time_over_untagged"] = benchmark::Counter(
+        std::chrono::duration<double>(tagged) / std::chrono::duration<double>(untagged),
+        benchmark::Counter::kAvgThreads);
+}
+BENCHMARK(TagCost<PairsSlices>)->Name("TagCost<Pairs64>")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(TagCost<BatchSlices>)->Name("TagCost<Batch1000>")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(TagCost<MixedSlices>)->Name("TagCost<MixedSizes>")->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 
