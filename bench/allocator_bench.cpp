@@ -145,30 +145,23 @@ constexpr std::size_t kMixedSizeSpan = 256;  // sizes 16..271
 constexpr std::size_t kMixedLiveBlocks = 512;
 constexpr std::size_t kMixedPlanLength = 4096;
 
-// One 64-byte allocation and its free per item: the allocator's fast path and nothing else.
-template <class Allocator>
-void Pairs64(benchmark::State& state) {
+// One allocation of `kBytes` and its free per item: the allocator's fast path and nothing else.
+// Pairs64 runs it at 64 bytes; Pairs4K at 4 KiB, past the largest size the block cache keeps, so
+// every pair goes through malloc and free and shows what the tracking costs without its help.
+template <class Allocator, std::size_t kBytes>
+void Pairs(benchmark::State& state) {
     const ScopeFor<Allocator> scope;
     for (auto _ : state) {
-        void* block = Allocator::allocate(kPairBytes);
+        void* block = Allocator::allocate(kBytes);
         escape(block);
-        Allocator::release(block, kPairBytes);
+        Allocator::release(block, kBytes);
     }
     state.SetItemsProcessed(state.iterations());
 }
-
-// The same with 4 KiB blocks, past the largest size the block cache keeps: every pair goes through
-// malloc and free, so this shows what the tracking itself costs without the cache's help.
 template <class Allocator>
-void Pairs4K(benchmark::State& state) {
-    const ScopeFor<Allocator> scope;
-    for (auto _ : state) {
-        void* block = Allocator::allocate(kLargePairBytes);
-        escape(block);
-        Allocator::release(block, kLargePairBytes);
-    }
-    state.SetItemsProcessed(state.iterations());
-}
+constexpr auto Pairs64 = Pairs<Allocator, kPairBytes>;
+template <class Allocator>
+constexpr auto Pairs4K = Pairs<Allocator, kLargePairBytes>;
 
 // 1000 live 64-byte blocks, then all freed: the allocator walks fresh memory, not one hot slot.
 template <class Allocator>
