@@ -197,27 +197,47 @@ MixedPlan make_mixed_plan(std::uint64_t seed) {
     return plan;
 }
 
+// The rolling live set itself, shared by MixedSizes and TagCost.
+template <class Allocator>
+class MixedLiveSet {
+public:
+    explicit MixedLiveSet(std::uint64_t seed) : plan_(make_mixed_plan(seed)) {
+        for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
+            live_sizes_[slot] = plan_.sizes[slot];
+            live_[slot] = Allocator::allocate(live_sizes_[slot]);
+        }
+    }
+    ~MixedLiveSet() {
+        for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
+            Allocator::release(live_[slot], live_sizes_[slot]);
+        }
+    }
+    MixedLiveSet(const MixedLiveSet&) = delete;
+    MixedLiveSet& operator=(const MixedLiveSet&) = delete;
+
+    // Frees the next planned slot's block and allocates one of the next planned size there.
+    void step() {
+        const std::size_t slot = plan_.slots[step_];
+        Allocator::release(live_[slot], live_sizes_[slot]);
+        live_sizes_[slot] = plan_.sizes[step_];
+        live_[slot] = Allocator::allocate(live_sizes_[slot]);
+        escape(live_[slot]);
+        step_ = (step_ + 1) % kMixedPlanLength;
+    }
+
+private:
+    MixedPlan plan_;
+    std::array<void*, kMixedLiveBlocks> live_{};
+    std::array<std::size_t, kMixedLiveBlocks> live_sizes_{};
+    std::size_t step_ = 0;
+};
+
 template <class Allocator>
 void MixedSizes(benchmark::State& state) {
     const ScopeFor<Allocator> scope;
-    const MixedPlan plan = make_mixed_plan(static_cast<std::uint64_t>(state.thread_index()));
-    std::array<void*, kMixedLiveBlocks> live{};
-    std::array<std::size_t, kMixedLiveBlocks> live_sizes{};
-    for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
-        live_sizes[slot] = plan.sizes[slot];
-        live[slot] = Allocator::allocate(live_sizes[slot]);
-    }
-    std::size_t step = 0;
+    MixedLiveSet<Allocator> live_set(static_cast<std::uint64_t>(state.thread_index()));
     for (auto _ : state) {
-        const std::size_t slot = plan.slots[step];
-        Allocator::release(live[slot], live_sizes[slot]);
-        live_sizes[slot] = plan.sizes[step];
-        live[slot] = Allocator::allocate(live_sizes[slot]);
-        escape(live[slot]);
-        step = (step + 1) % kMixedPlanLength;
-    }
-    for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
-        Allocator::release(live[slot], live_sizes[slot]);
+        live_set.step();
     }
     state.SetItemsProcessed(state.iterations());
 }
@@ -389,35 +409,15 @@ private:
 class MixedSlices {
 public:
     static constexpr std::size_t kItems = kSliceItems;
-    explicit MixedSlices(std::uint64_t seed) : plan_(make_mixed_plan(seed)) {
-        for (std::size_t slot = 0; slot < kMixedLiveBlocks; ++slot) {
-            live_sizes_[slot] = plan_.sizes[slot];
-            live_[slot] = Tracked::allocate(live_sizes_[slot]);
-        }
-    }
-    ~MixedSlices() {
-        for (void* block : live_) {
-            Tracked::release(block, 0);
-        }
-    }
-    MixedSlices(const MixedSlices&) = delete;
-    MixedSlices& operator=(const MixedSlices&) = delete;
+    explicit MixedSlices(std::uint64_t seed) : live_set_(seed) {}
     void run() {
         for (std::size_t i = 0; i < kItems; ++i) {
-            const std::size_t slot = plan_.slots[step_];
-            Tracked::release(live_[slot], live_sizes_[slot]);
-            live_sizes_[slot] = plan_.sizes[step_];
-            live_[slot] = Tracked::allocate(live_sizes_[slot]);
-            escape(live_[slot]);
-            step_ = (step_ + 1) % kMixedPlanLength;
+            live_set_.step();
         }
     }
 
 private:
-    MixedPlan plan_;
-    std::array<void*, kMixedLiveBlocks> live_{};
-    std::array<std::size_t, kMixedLiveBlocks> live_sizes_{};
-    std::size_t step_ = 0;
+    MixedLiveSet<Tracked> live_set_;
 };
 
 template <class Slices>
