@@ -10,6 +10,10 @@ namespace nebula::debug::platform {
 // Not called for the main thread, whose counters live until the process ends.
 void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
 
+// Calls before() in the forking thread right before every fork() and after() in both processes
+// right after it.
+void call_around_fork(void (*before)(), void (*after)()) noexcept;
+
 // The process's resident set size in bytes, or 0 where the platform cannot tell.
 std::size_t resident_memory_bytes() noexcept;
 

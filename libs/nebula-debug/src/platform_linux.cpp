@@ -38,6 +38,12 @@ void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept {
     pthread_setspecific(g_thread_exit_key, &t_thread_exit_call);
 }
 
+void call_around_fork(void (*before)(), void (*after)()) noexcept {
+    // pthread_atfork fails only without memory for its list; a tracker that then stays unsafe
+    // across fork() is still better than one that aborts the program.
+    pthread_atfork(before, after, after);
+}
+
 std::size_t resident_memory_bytes() noexcept {
     // /proc/self/statm: "size resident shared ..." in pages. Read with raw syscalls so that
     // sampling it from the panel allocates nothing.

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "platform.hpp"
+
 namespace nebula::debug::detail {
 
 class SpinLock {
@@ -21,5 +23,14 @@ public:
 private:
     std::atomic<bool> locked_{false};
 };
+
+// fork() copies only the thread that calls it: a lock another thread held at that moment would
+// stay held in the child for good. Taking kLock before every fork() and releasing it after, in
+// both processes, rules that out. Call once, from a static initialiser.
+template <SpinLock& kLock>
+bool hold_across_fork() noexcept {
+    platform::call_around_fork([] { kLock.lock(); }, [] { kLock.unlock(); });
+    return true;
+}
 
 }  // namespace nebula::debug::detail

@@ -30,6 +30,7 @@ constinit std::array<SharedTotals, kMaxMemoryTags> g_tag_totals{};
 constinit SharedTotals g_process_totals{};
 
 constinit SpinLock g_registry_lock;
+[[maybe_unused]] const bool g_registry_lock_survives_fork = hold_across_fork<g_registry_lock>();
 constinit ThreadCounters* g_threads = nullptr;
 constinit std::size_t g_thread_count = 0;
 

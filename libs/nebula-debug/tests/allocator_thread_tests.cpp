@@ -6,6 +6,9 @@
 
 #include "escape.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <barrier>
 #include <memory>
@@ -168,6 +171,45 @@ TEST(TrackingAllocatorThreads, ConcurrentChurnEndsExactlyWhereItStarted) {
     EXPECT_EQ(stats.allocated_bytes, 0u);
     EXPECT_EQ(stats.allocation_count, 4u * (20'000 + 1));  // + each thread's vector
     EXPECT_EQ(stats.deallocation_count, 4u * (20'000 + 1));
+}
+
+// fork() copies only the forking thread; had another thread held the registry lock at that
+// moment, the child's first allocator_stats() (or first allocation on a new thread) would spin
+// for ever. A reader keeps taking the lock while the main thread forks; every child must get
+// through its calls before the alarm kills it.
+TEST(TrackingAllocatorThreads, ForkWhileAnotherThreadReadsLeavesTheChildWorking) {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "ThreadSanitizer does not support fork() with other threads running";
+#else
+    std::atomic<bool> stop{false};
+    std::thread reader([&] {
+        while (!stop.load(std::memory_order_relaxed)) {
+            const nd::AllocatorStats stats = nd::allocator_stats();
+            escape(&stats);
+        }
+    });
+    constexpr int kForks = 40;
+    int children_that_finished = 0;
+    for (int i = 0; i < kForks; ++i) {
+        const pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            alarm(5);
+            const nd::AllocatorStats stats = nd::allocator_stats();
+            const nd::MemoryTag tag = nd::memory_tag("test.fork-child");
+            auto* block = static_cast<char*>(nd::tracked_aligned_malloc(64, 16, tag));
+            escape(block);
+            nd::tracked_free(block);
+            _exit(stats.allocation_count > 0 ? 0 : 1);
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        children_that_finished += WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
+    }
+    stop.store(true, std::memory_order_relaxed);
+    reader.join();
+    EXPECT_EQ(children_that_finished, kForks);
+#endif
 }
 
 TEST(TrackingAllocatorThreads, PeakStaysWithinTheStatedBound) {
