@@ -16,6 +16,7 @@
 #include <latch>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -242,22 +243,79 @@ void MixedSizes(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
+// Blocks made on one thread and freed on another, as a job system's are. Threads pair up (0 with
+// 1, 2 with 3). In Handoff both threads of a pair allocate a batch each round, post it to the
+// other and free the batch they receive; in ProducerConsumer the even thread only allocates and
+// the odd one only frees, so the allocating thread never gets a block back from its cache (the
+// case the cache cannot help). Items are allocations, each also freed.
+constexpr std::size_t kHandoffBlocks = 256;
+constexpr int kHandoffMaxThreads = 4;
+using HandoffBatch = std::array<void*, kHandoffBlocks>;
+// A thread's inbox: the batch posted to it, reset to null once every block in it is freed.
+constinit std::array<std::atomic<HandoffBatch*>, kHandoffMaxThreads> g_handoff_inbox{};
+
+template <class Allocator, bool kBothWays>
+void HandoffBetweenThreads(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    const int self = state.thread_index();
+    const int partner = self ^ 1;
+    const bool allocates = kBothWays || self % 2 == 0;
+    const bool frees = kBothWays || self % 2 == 1;
+    // Two batches in turn: one is filled while the partner frees the other.
+    std::array<HandoffBatch, 2> batches{};
+    std::size_t round = 0;
+    for (auto _ : state) {
+        if (allocates) {
+            HandoffBatch& mine = batches[round++ % 2];
+            for (void*& block : mine) {
+                block = Allocator::allocate(kPairBytes);
+                escape(block);
+            }
+            while (g_handoff_inbox[partner].load(std::memory_order_acquire) != nullptr) {
+                std::this_thread::yield();
+            }
+            g_handoff_inbox[partner].store(&mine, std::memory_order_release);
+        }
+        if (frees) {
+            HandoffBatch* theirs = nullptr;
+            while ((theirs = g_handoff_inbox[self].load(std::memory_order_acquire)) == nullptr) {
+                std::this_thread::yield();
+            }
+            for (void* block : *theirs) {
+                Allocator::release(block, kPairBytes);
+            }
+            g_handoff_inbox[self].store(nullptr, std::memory_order_release);
+        }
+    }
+    state.SetItemsProcessed(
+        allocates ? state.iterations() * static_cast<std::int64_t>(kHandoffBlocks) : 0);
+}
+template <class Allocator>
+constexpr auto Handoff = HandoffBetweenThreads<Allocator, true>;
+template <class Allocator>
+constexpr auto ProducerConsumer = HandoffBetweenThreads<Allocator, false>;
+
 using BenchmarkFunction = void (*)(benchmark::State&);
 
 // The variants' names in the order register_workload takes their functions.
 constexpr std::array<const char*, 5> kVariantNames = {"PlainMalloc", "UntrackedNew", "SeedDesign",
                                                       "Tracked", "TrackedInScope"};
 
+// Oversubscribing a 2-core machine with 4 threads is on purpose: engines do it.
+constexpr std::array<int, 3> kThreadCounts = {1, 2, 4};
+constexpr std::array<int, 2> kPairedThreadCounts = {2, 4};
+
 void register_workload(const std::string& workload,
-                       const std::array<BenchmarkFunction, 5>& variants) {
+                       const std::array<BenchmarkFunction, 5>& variants,
+                       std::span<const int> thread_counts = kThreadCounts) {
     for (std::size_t i = 0; i < variants.size(); ++i) {
         const std::string name = workload + "<" + kVariantNames[i] + ">";
-        // Oversubscribing a 2-core machine with 4 threads is on purpose: engines do it.
-        benchmark::RegisterBenchmark(name.c_str(), variants[i])
-            ->Threads(1)
-            ->Threads(2)
-            ->Threads(4)
-            ->UseRealTime();
+        benchmark::internal::Benchmark* benchmark =
+            benchmark::RegisterBenchmark(name.c_str(), variants[i]);
+        for (const int threads : thread_counts) {
+            benchmark->Threads(threads);
+        }
+        benchmark->UseRealTime();
     }
 }
 
@@ -272,6 +330,16 @@ void register_throughput_benchmarks() {
     register_workload("MixedSizes",
                       {MixedSizes<PlainMalloc>, MixedSizes<UntrackedNew>, MixedSizes<SeedDesign>,
                        MixedSizes<Tracked>, MixedSizes<TrackedInScope>});
+    static_assert(kPairedThreadCounts.back() <= kHandoffMaxThreads);
+    register_workload("Handoff",
+                      {Handoff<PlainMalloc>, Handoff<UntrackedNew>, Handoff<SeedDesign>,
+                       Handoff<Tracked>, Handoff<TrackedInScope>},
+                      kPairedThreadCounts);
+    register_workload(
+        "ProducerConsumer",
+        {ProducerConsumer<PlainMalloc>, ProducerConsumer<UntrackedNew>,
+         ProducerConsumer<SeedDesign>, ProducerConsumer<Tracked>, ProducerConsumer<TrackedInScope>},
+        kPairedThreadCounts);
 }
 
 // Threads that allocated (so the registry folds their counters) and wait, each under one of six

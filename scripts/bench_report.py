@@ -11,9 +11,10 @@ import statistics
 import sys
 
 VARIANTS = ("PlainMalloc", "UntrackedNew", "SeedDesign", "Tracked", "TrackedInScope")
-WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes", "Pairs4K")
-# The workloads the targets are set for; Pairs4K (past the block cache's sizes) is shown for
-# what it tells, with no target of its own.
+WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes", "Pairs4K", "Handoff", "ProducerConsumer")
+# The workloads the targets are set for; Pairs4K (past the block cache's sizes), Handoff and
+# ProducerConsumer (blocks freed on another thread) are shown for what they tell, with no target
+# of their own.
 TARGET_WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes")
 TAG_COST_NAME = re.compile(r"^TagCost<(\w+)>/real_time/threads:(\d+)$")
 THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
