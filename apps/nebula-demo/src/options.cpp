@@ -21,24 +21,15 @@ Flag split_flag(std::string_view argument) {
     return {argument.substr(0, equals), argument.substr(equals + 1), true};
 }
 
-std::optional<long> parse_frame_count(std::string_view text) {
-    long frames = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), frames);
-    if (error != std::errc{} || end != text.data() + text.size() || frames < 1 ||
-        frames > kMaxFrames) {
+// A whole decimal number in [1, most], nothing before or after it.
+template <class Number>
+std::optional<Number> parse_count(std::string_view text, Number most) {
+    Number value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value < 1 || value > most) {
         return std::nullopt;
     }
-    return frames;
-}
-
-std::optional<int> parse_view_distance(std::string_view text) {
-    int distance = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), distance);
-    if (error != std::errc{} || end != text.data() + text.size() || distance < 1 ||
-        distance > kMaxViewDistance) {
-        return std::nullopt;
-    }
-    return distance;
+    return value;
 }
 
 }  // namespace
@@ -75,7 +66,7 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
             options.headless = true;
         } else if (flag.name == "--frames") {
             if (const auto value = take_value()) {
-                options.frames = parse_frame_count(*value);
+                options.frames = parse_count(*value, kMaxFrames);
                 if (!options.frames) {
                     parsed.error = "--frames expects a whole number from 1 to " +
                                    std::to_string(kMaxFrames) + ", not '" + std::string(*value) +
@@ -93,7 +84,7 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
             }
         } else if (flag.name == "--view-distance") {
             if (const auto value = take_value()) {
-                options.view_distance = parse_view_distance(*value);
+                options.view_distance = parse_count(*value, kMaxViewDistance);
                 if (!options.view_distance) {
                     parsed.error = "--view-distance expects a whole number of chunks from 1 to " +
                                    std::to_string(kMaxViewDistance) + ", not '" +

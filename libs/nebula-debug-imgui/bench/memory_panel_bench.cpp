@@ -11,6 +11,7 @@
 
 #include <imgui.h>
 #include "headless_imgui.hpp"
+#include "panel_frame.hpp"
 
 #include <string>
 #include <vector>
@@ -52,12 +53,7 @@ void BM_DrawMemoryPanel(benchmark::State& state) {
         now += 1.0 / 60.0;
         state.ResumeTiming();
 
-        const std::size_t before = nd::allocator_stats().allocation_count;
-        ImGui::NewFrame();
-        history.sample(budget, now);
-        ndi::draw_memory_panel(budget, panel, &history);
-        ImGui::Render();
-        allocations += nd::allocator_stats().allocation_count - before;
+        allocations += ndi::testing::draw_panel_frame(budget, panel, history, now);
         benchmark::DoNotOptimize(ImGui::GetDrawData()->TotalVtxCount);
     }
     state.counters["allocs_per_frame"] =

@@ -3,6 +3,7 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "headless_imgui.hpp"
+#include "panel_frame.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -359,12 +360,7 @@ TEST_F(MemoryPanel, SteadyStateFramesAllocateNothing) {
 
     std::size_t allocations = 0;
     for (int i = 10; i < 200; ++i) {
-        const std::size_t before = nd::allocator_stats().allocation_count;
-        ImGui::NewFrame();
-        history.sample(budget_, now);
-        ndi::draw_memory_panel(budget_, panel_, &history);
-        ImGui::Render();
-        allocations += nd::allocator_stats().allocation_count - before;
+        allocations += ndi::testing::draw_panel_frame(budget_, panel_, history, now);
         for (std::size_t row = 0; row < names.size(); ++row) {
             budget_.report(names[row], ((i + row) % 50) * kMiB, row);
         }

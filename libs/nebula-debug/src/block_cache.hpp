@@ -29,20 +29,19 @@ inline constexpr std::int64_t class_chunk_bytes(std::size_t size_class) noexcept
 
 // Under AddressSanitizer, a waiting block's user bytes are poisoned (a use after free reports as
 // use-after-poison) and a block in use exposes exactly the bytes requested, not its whole class.
-inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::size_t size,
-                              [[maybe_unused]] std::size_t size_class) noexcept {
-#if defined(__SANITIZE_ADDRESS__)
-    char* user = static_cast<char*>(raw) + kBlockHeaderSize;
-    ASAN_POISON_MEMORY_REGION(user, class_request_bytes(size_class) - kBlockHeaderSize);
-    ASAN_UNPOISON_MEMORY_REGION(user, size);
-#endif
-}
-
 inline void hide_user_bytes([[maybe_unused]] void* raw,
                             [[maybe_unused]] std::size_t size_class) noexcept {
 #if defined(__SANITIZE_ADDRESS__)
-    ASAN_POISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderSize,
-                              class_request_bytes(size_class) - kBlockHeaderSize);
+    ASAN_POISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderBytes,
+                              class_request_bytes(size_class) - kBlockHeaderBytes);
+#endif
+}
+
+inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::size_t size,
+                              [[maybe_unused]] std::size_t size_class) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    hide_user_bytes(raw, size_class);
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderBytes, size);
 #endif
 }
 

@@ -38,9 +38,8 @@ enum class ThreadPhase : std::uint8_t {
 // Size classes of the block cache. A class-c block is a C allocation of (c << 4) - 8 bytes, which
 // glibc serves from a chunk of exactly c << 4 bytes (its chunks are the request plus 8, rounded
 // up to 16): every request of the class fits, and rounding up to the class costs no memory.
-inline constexpr std::size_t kBlockHeaderSize = 16;
 inline constexpr std::size_t size_class_of(std::size_t size) noexcept {
-    return (size + kBlockHeaderSize + 8 + 15) >> 4;
+    return (size + kBlockHeaderBytes + 8 + 15) >> 4;
 }
 inline constexpr std::size_t kCachedSizeClasses = size_class_of(kMaxCachedBlockBytes) + 1;
 

@@ -23,7 +23,6 @@ struct BlockHeader {
     std::uint16_t cache_class;  // its block cache size class; kCachedSizeClasses: never cached
 };
 static_assert(sizeof(BlockHeader) == kBlockHeaderBytes);
-static_assert(sizeof(BlockHeader) == kBlockHeaderSize);
 static_assert(alignof(std::max_align_t) <= sizeof(BlockHeader));
 inline constexpr std::size_t kDefaultAlignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 static_assert(kDefaultAlignment <= sizeof(BlockHeader));
