@@ -10,9 +10,13 @@ namespace nebula::debug::platform {
 // Not called for the main thread, whose counters live until the process ends.
 void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
 
-// Calls before() in the forking thread right before every fork() and after() in both processes
-// right after it.
-void call_around_fork(void (*before)(), void (*after)()) noexcept;
+// Calls before() in the forking thread right before every fork(), then in_parent() in the parent
+// and in_child() in the child right after it.
+void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)()) noexcept;
+
+// Writes a message to standard error with no buffering and no allocation: for reports made from
+// inside the allocator, whose heap may be corrupt.
+void write_error(const char* text, std::size_t length) noexcept;
 
 // The process's resident set size in bytes, or 0 where the platform cannot tell.
 std::size_t resident_memory_bytes() noexcept;

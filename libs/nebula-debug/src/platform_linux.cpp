@@ -38,10 +38,21 @@ void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept {
     pthread_setspecific(g_thread_exit_key, &t_thread_exit_call);
 }
 
-void call_around_fork(void (*before)(), void (*after)()) noexcept {
+void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)()) noexcept {
     // pthread_atfork fails only without memory for its list; a tracker that then stays unsafe
     // across fork() is still better than one that aborts the program.
-    pthread_atfork(before, after, after);
+    pthread_atfork(before, in_parent, in_child);
+}
+
+void write_error(const char* text, std::size_t length) noexcept {
+    while (length > 0) {
+        const ssize_t written = write(STDERR_FILENO, text, length);
+        if (written <= 0) {
+            return;
+        }
+        text += written;
+        length -= static_cast<std::size_t>(written);
+    }
 }
 
 std::size_t resident_memory_bytes() noexcept {

@@ -29,7 +29,8 @@ private:
 // both processes, rules that out. Call once, from a static initialiser.
 template <SpinLock& kLock>
 bool hold_across_fork() noexcept {
-    platform::call_around_fork([] { kLock.lock(); }, [] { kLock.unlock(); });
+    platform::call_around_fork([] { kLock.lock(); }, [] { kLock.unlock(); },
+                               [] { kLock.unlock(); });
     return true;
 }
 

@@ -30,7 +30,6 @@ constinit std::array<SharedTotals, kMaxMemoryTags> g_tag_totals{};
 constinit SharedTotals g_process_totals{};
 
 constinit SpinLock g_registry_lock;
-[[maybe_unused]] const bool g_registry_lock_survives_fork = hold_across_fork<g_registry_lock>();
 constinit ThreadCounters* g_threads = nullptr;
 constinit std::size_t g_thread_count = 0;
 
@@ -67,10 +66,9 @@ void empty_cache(BlockCache& cache, std::int64_t room) noexcept {
 
 constexpr auto kCacheRoom = static_cast<std::int64_t>(kBlockCacheBytesPerThread);
 
-void retire_thread(void* argument) noexcept {
-    auto& thread = *static_cast<ThreadCounters*>(argument);
-    empty_cache(thread.cache, kCacheRoom);
-    std::lock_guard lock(g_registry_lock);
+// Moves a thread's counts into the shared totals and takes it out of the registry, as it exits.
+// Called with the registry lock held.
+void fold_into_totals(ThreadCounters& thread) noexcept {
     // Room 0: blocks freed by later exit callbacks on this thread go straight to the C allocator.
     thread.cache.room.store(0, kRelaxed);
     for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
@@ -93,6 +91,42 @@ void retire_thread(void* argument) noexcept {
     --g_thread_count;
     thread.phase = ThreadPhase::retired;
 }
+
+void retire_thread(void* argument) noexcept {
+    auto& thread = *static_cast<ThreadCounters*>(argument);
+    empty_cache(thread.cache, kCacheRoom);
+    std::lock_guard lock(g_registry_lock);
+    fold_into_totals(thread);
+}
+
+// fork() copies only the forking thread, but the registry still lists every other thread of the
+// parent, and the child's C library hands their memory (stacks and thread-local storage) to the
+// child's next threads. The child therefore retires them all, as if they had exited, before
+// anything else runs: their counts stay in the totals, their cached blocks go back to the C
+// allocator, and the registry holds exactly the threads alive in the child.
+void lock_registry_for_fork() noexcept {
+    g_registry_lock.lock();
+}
+void unlock_registry_in_parent() noexcept {
+    g_registry_lock.unlock();
+}
+void retire_other_threads_in_child() noexcept {
+    const ThreadCounters* self = &t_counters;
+    ThreadCounters* thread = g_threads;
+    while (thread != nullptr) {
+        ThreadCounters* next = thread->next;
+        if (thread != self) {
+            empty_cache(thread->cache, 0);
+            fold_into_totals(*thread);
+        }
+        thread = next;
+    }
+    g_registry_lock.unlock();
+}
+[[maybe_unused]] const bool g_registry_survives_fork =
+    (platform::call_around_fork(lock_registry_for_fork, unlock_registry_in_parent,
+                                retire_other_threads_in_child),
+     true);
 
 void register_thread(ThreadCounters& thread) noexcept {
     {

@@ -17,25 +17,54 @@ namespace nebula::debug::detail {
 // Sits right before every block handed out; releasing a block reads everything it needs here.
 // 16 bytes, not 8: the header must keep the block at __STDCPP_DEFAULT_NEW_ALIGNMENT__.
 struct BlockHeader {
-    std::uint64_t size;    // requested bytes
-    std::uint32_t offset;  // from the C allocator's block to the user's block
+    std::uint64_t size;  // requested bytes; the cache's list link while the block waits
     std::uint16_t tag;
-    std::uint16_t cache_class;  // its block cache size class; kCachedSizeClasses: never cached
+    std::uint8_t cache_class;  // its block cache size class; kUncached: never cached
+    std::uint8_t offset_log2;  // log2 of the distance from the C allocator's block
+    std::uint32_t seal;        // live: block_seal(); freed: freed_seal(size)
 };
 static_assert(sizeof(BlockHeader) == kBlockHeaderBytes);
 static_assert(alignof(std::max_align_t) <= sizeof(BlockHeader));
 inline constexpr std::size_t kDefaultAlignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 static_assert(kDefaultAlignment <= sizeof(BlockHeader));
-inline constexpr auto kUncached = static_cast<std::uint16_t>(kCachedSizeClasses);
+static_assert(kCachedSizeClasses < UINT8_MAX);
+inline constexpr auto kUncached = static_cast<std::uint8_t>(kCachedSizeClasses);
+inline constexpr std::uint8_t kHeaderOffsetLog2 = 4;
+static_assert(std::size_t{1} << kHeaderOffsetLog2 == sizeof(BlockHeader));
 
 // Larger requests fail before any size arithmetic could wrap.
 inline constexpr std::size_t kMaxBlockBytes = SIZE_MAX / 2;
 
-// Writes the header in front of the user's block, `offset` bytes into the C allocator's block.
-inline void* finish_block(void* raw, std::size_t offset, std::size_t size, std::uint16_t tag,
-                          std::uint16_t cache_class) noexcept {
-    auto* block = static_cast<char*>(raw) + offset;
-    const BlockHeader header{size, static_cast<std::uint32_t>(offset), tag, cache_class};
+// The header's check word: a hash of the block's address and every other header field. A free
+// whose header does not match (a double free, a pointer the tracker never handed out, a header
+// overwritten by a buffer underflow) is caught before any field is trusted; a random header
+// passes with odds of 1 in 2^32. Two multiplies on each path, no branch.
+inline std::uint32_t block_seal(const void* block, std::uint64_t size, std::uint16_t tag,
+                                std::uint8_t cache_class, std::uint8_t offset_log2) noexcept {
+    const std::uint64_t fields =
+        tag | std::uint64_t{cache_class} << 16 | std::uint64_t{offset_log2} << 24;
+    std::uint64_t hash = (reinterpret_cast<std::uintptr_t>(block) ^ size) * 0x9E3779B97F4A7C15u;
+    hash = (hash ^ fields ^ (hash >> 29)) * 0xBF58476D1CE4E5B9u;
+    return static_cast<std::uint32_t>(hash >> 32);
+}
+
+// A freed block's check word: a marker that block_seal() yields with odds of 1 in 2^32 and,
+// folded in, the low bits of its size, which the cache's list link overwrites.
+inline constexpr std::uint32_t kFreedMarker = 0xF4EEB10Cu;
+inline std::uint32_t freed_seal(std::uint64_t size) noexcept {
+    return kFreedMarker ^ static_cast<std::uint32_t>(size);
+}
+
+// Cold path, in block_check.cpp: aborts with one message naming the block, what its header says
+// (double free, never handed out or overwritten) and the tag and size it was charged to.
+[[noreturn, gnu::cold]] void report_bad_free(const void* block) noexcept;
+
+// Writes the header in front of the user's block, 2^offset_log2 bytes into the C allocator's.
+inline void* finish_block(void* raw, std::uint8_t offset_log2, std::size_t size, std::uint16_t tag,
+                          std::uint8_t cache_class) noexcept {
+    auto* block = static_cast<char*>(raw) + (std::size_t{1} << offset_log2);
+    const BlockHeader header{size, tag, cache_class, offset_log2,
+                             block_seal(block, size, tag, cache_class, offset_log2)};
     std::memcpy(block - sizeof(BlockHeader), &header, sizeof(header));
     count_allocation(tag, size);
     return block;
@@ -53,8 +82,8 @@ inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
             }
         }
         expose_user_bytes(raw, size, size_class);
-        return finish_block(raw, sizeof(BlockHeader), size, tag,
-                            static_cast<std::uint16_t>(size_class));
+        return finish_block(raw, kHeaderOffsetLog2, size, tag,
+                            static_cast<std::uint8_t>(size_class));
     }
     if (size > kMaxBlockBytes) [[unlikely]] {
         return nullptr;
@@ -63,7 +92,7 @@ inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
     if (raw == nullptr) [[unlikely]] {
         return nullptr;
     }
-    return finish_block(raw, sizeof(BlockHeader), size, tag, kUncached);
+    return finish_block(raw, kHeaderOffsetLog2, size, tag, kUncached);
 }
 
 // A block at the default alignment, charged to this thread's current tag; null on failure.
@@ -78,8 +107,14 @@ inline void release_block(void* block) noexcept {
     auto* user = static_cast<char*>(block);
     BlockHeader header;
     std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
+    if (header.seal != block_seal(block, header.size, header.tag, header.cache_class,
+                                  header.offset_log2)) [[unlikely]] {
+        report_bad_free(block);
+    }
+    const std::uint32_t freed = freed_seal(header.size);
+    std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
     count_deallocation(header.tag, header.size);
-    void* raw = user - header.offset;
+    void* raw = user - (std::size_t{1} << header.offset_log2);
     if (!keep_cached_block(raw, header.cache_class)) {
         std::free(raw);
     }

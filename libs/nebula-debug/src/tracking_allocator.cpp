@@ -2,6 +2,7 @@
 // tracked_block.hpp, inlined here and into the operator new / delete replacements alike.
 #include <nebula/debug/tracking_allocator.hpp>
 
+#include <bit>
 #include <cstdlib>
 
 #include "tracked_block.hpp"
@@ -32,15 +33,15 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
         return detail::allocate_block(size, checked_index(tag));
     }
     // The header takes a whole alignment unit in front of the block, so the block stays aligned.
-    if ((alignment & (alignment - 1)) != 0 || alignment > UINT32_MAX ||
-        size > SIZE_MAX - 2 * alignment) {
+    if ((alignment & (alignment - 1)) != 0 || size > SIZE_MAX - 2 * alignment) {
         return nullptr;
     }
     const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
     void* raw = std::aligned_alloc(alignment, padded);
     return raw == nullptr
                ? nullptr
-               : detail::finish_block(raw, alignment, size, checked_index(tag), detail::kUncached);
+               : detail::finish_block(raw, static_cast<std::uint8_t>(std::countr_zero(alignment)),
+                                      size, checked_index(tag), detail::kUncached);
 }
 
 void tracked_free(void* block) noexcept {

@@ -9,4 +9,12 @@ void escape(T* block) {
     asm volatile("" : : "g"(block) : "memory");
 }
 
+// The same pointer, with its origin hidden from the compiler: for tests that free a pointer wrongly
+// on purpose, which the compiler would otherwise warn about.
+template <class T>
+T* opaque(T* pointer) {
+    asm volatile("" : "+r"(pointer));
+    return pointer;
+}
+
 }  // namespace nebula::debug::testing

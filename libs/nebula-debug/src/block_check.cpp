@@ -1,0 +1,59 @@
+// What a free whose header does not check says before the process stops. glibc says
+// "free(): double free detected in tcache 2"; a debug build with the tracker in must catch at least
+// as much and say more: the address, the tag and the size the block was charged to.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "platform.hpp"
+#include "tag_registry.hpp"
+#include "tracked_block.hpp"
+
+namespace nebula::debug::detail {
+namespace {
+
+std::string_view tag_name_or_unknown(std::uint16_t tag) noexcept {
+    const std::string_view name = memory_tag_name(MemoryTag{tag});
+    return name.empty() ? std::string_view{"?"} : name;
+}
+
+}  // namespace
+
+void report_bad_free(const void* block) noexcept {
+    BlockHeader header;
+    std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
+    const std::uint32_t freed_size = header.seal ^ kFreedMarker;
+    // A cached block's size field links the cache's list, so its size survives only in the seal's
+    // low bits; a block that went back to the C allocator keeps its size until the C allocator
+    // reuses the header's bytes, after which its double free reads as a header that does not check.
+    const bool cached = header.cache_class < kUncached && freed_size <= kMaxCachedBlockBytes;
+    const bool freed = cached || (header.cache_class == kUncached &&
+                                  freed_size == static_cast<std::uint32_t>(header.size));
+    // Formatted into a stack buffer and written with one system call: the heap may be corrupt.
+    char message[320];
+    int length;
+    if (freed) {
+        const std::string_view tag = tag_name_or_unknown(header.tag);
+        length =
+            std::snprintf(message, sizeof(message),
+                          "nebula-debug: double free of %p: a block of %llu bytes charged to "
+                          "tag '%.*s', already freed%s\n",
+                          block, static_cast<unsigned long long>(cached ? freed_size : header.size),
+                          static_cast<int>(tag.size()), tag.data(),
+                          cached ? " (it waits in a thread's block cache)" : "");
+    } else {
+        length = std::snprintf(message, sizeof(message),
+                               "nebula-debug: free of %p, which the tracker never handed out or "
+                               "whose header was overwritten (a buffer underflow, or a double free "
+                               "after the C allocator reused the block)\n",
+                               block);
+    }
+    if (length > 0) {
+        platform::write_error(message,
+                              std::min(static_cast<std::size_t>(length), sizeof(message) - 1));
+    }
+    std::abort();
+}
+
+}  // namespace nebula::debug::detail
