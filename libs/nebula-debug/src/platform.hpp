@@ -21,4 +21,13 @@ void write_error(const char* text, std::size_t length) noexcept;
 // The process's resident set size in bytes, or 0 where the platform cannot tell.
 std::size_t resident_memory_bytes() noexcept;
 
+// The address the dynamic linker resolves the process's `operator new(std::size_t)` to (the one
+// every module's `new` calls), or null where the platform cannot tell.
+const void* process_operator_new() noexcept;
+
+// The file of the executable or shared library that holds `address`, and that object's base
+// address (null when unknown): two addresses lie in the same object when their bases match.
+const char* object_path(const void* address) noexcept;
+const void* object_base(const void* address) noexcept;
+
 }  // namespace nebula::debug::platform

@@ -1,5 +1,6 @@
 #include "platform.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -74,6 +75,26 @@ std::size_t resident_memory_bytes() noexcept {
     const unsigned long long resident_pages = std::strtoull(cursor, nullptr, 10);
     return static_cast<std::size_t>(resident_pages) *
            static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+const void* process_operator_new() noexcept {
+    // The Itanium C++ ABI's name of operator new(std::size_t) on 64-bit targets.
+    return dlsym(RTLD_DEFAULT, "_Znwm");
+}
+
+const char* object_path(const void* address) noexcept {
+    Dl_info info;
+    if (address == nullptr || dladdr(address, &info) == 0) {
+        return "an unknown object";
+    }
+    // The dynamic linker names the main program "".
+    return info.dli_fname != nullptr && info.dli_fname[0] != '\0' ? info.dli_fname
+                                                                  : "the executable";
+}
+
+const void* object_base(const void* address) noexcept {
+    Dl_info info;
+    return address != nullptr && dladdr(address, &info) != 0 ? info.dli_fbase : nullptr;
 }
 
 }  // namespace nebula::debug::platform
