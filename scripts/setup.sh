@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format clang libfuzzer-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev

@@ -242,22 +242,24 @@ private:
         return std::nullopt;
     }
 
+    // The range MemoryBudget::set_warning_threshold accepts, [kMinWarningThreshold, 1], checked
+    // on the double as written before narrowing it (narrowing a double beyond the float range is
+    // undefined). Rounding is monotonic and both bounds are floats, so every double that passes
+    // narrows to a float the setter accepts. NaN fails both comparisons.
     std::optional<float> read_threshold(const toml::node& node) {
         if (!node.is_number()) {
             error(node.source(),
-                  fmt::format("memory.warning_threshold: expected a number in (0, 1], not {}",
-                              type_name(node)));
+                  fmt::format("memory.warning_threshold: expected a number in [{}, 1], not {}",
+                              kMinWarningThreshold, type_name(node)));
             return std::nullopt;
         }
         const double value = node.value<double>().value_or(0.0);
-        const float fraction = static_cast<float>(value);
-        // The float check catches values so small they round to 0 once narrowed.
-        if (!(value > 0.0 && value <= 1.0 && fraction > 0.0f)) {
-            error(node.source(),
-                  fmt::format("memory.warning_threshold: {} is outside (0, 1]", value));
+        if (!(value >= static_cast<double>(kMinWarningThreshold) && value <= 1.0)) {
+            error(node.source(), fmt::format("memory.warning_threshold: {} is outside [{}, 1]",
+                                             value, kMinWarningThreshold));
             return std::nullopt;
         }
-        return fraction;
+        return static_cast<float>(value);
     }
 
     void error(const toml::source_region& where, std::string message) {

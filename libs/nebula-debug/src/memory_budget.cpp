@@ -138,6 +138,10 @@ struct Crossings {
 struct MemoryBudget::Impl {
     mutable std::mutex mutex;
     std::map<std::string, Subsystem, std::less<>> subsystems;
+    // The exact sum of every row's current bytes: 128 bits hold any sum of 2^64 rows or fewer.
+    // total_current is that sum saturated at SIZE_MAX, so it comes back down exactly once
+    // reports bring the sum below it again.
+    uint128 exact_total = 0;
     std::size_t total_current = 0;
     std::size_t total_peak = 0;
     std::size_t total_budget = 0;
@@ -263,7 +267,9 @@ void MemoryBudget::report(std::string_view name, std::size_t current_bytes, std:
     {
         std::lock_guard lock(impl_->mutex);
         Subsystem& row = impl_->find_or_add(name);
-        impl_->total_current = impl_->total_current - row.memory.current_bytes + current_bytes;
+        impl_->exact_total = impl_->exact_total - row.memory.current_bytes + current_bytes;
+        impl_->total_current = static_cast<std::size_t>(
+            std::min<uint128>(impl_->exact_total, std::numeric_limits<std::size_t>::max()));
         impl_->total_peak = std::max(impl_->total_peak, impl_->total_current);
         row.memory.current_bytes = current_bytes;
         row.memory.allocation_count = count;
@@ -296,9 +302,10 @@ void MemoryBudget::set_total_budget(std::size_t bytes) {
 }
 
 void MemoryBudget::set_warning_threshold(float fraction) {
-    if (!(fraction > 0.0f && fraction <= 1.0f)) {
-        memory_logger()->error("Ignoring memory warning threshold {}: it must be in (0, 1]",
-                               fraction);
+    // Also false for NaN.
+    if (!(fraction >= kMinWarningThreshold && fraction <= 1.0f)) {
+        memory_logger()->error("Ignoring memory warning threshold {}: it must be in [{}, 1]",
+                               fraction, kMinWarningThreshold);
         return;
     }
     Crossings crossings;

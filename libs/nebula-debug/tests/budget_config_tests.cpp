@@ -234,13 +234,43 @@ TEST_P(BadThreshold, IsReportedAtItsLineAndTheDefaultStays) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadThreshold,
-    ::testing::Values(BadValueCase{"0", "outside (0, 1]"}, BadValueCase{"0.0", "outside (0, 1]"},
-                      BadValueCase{"-0.5", "outside (0, 1]"},
-                      BadValueCase{"1.01", "outside (0, 1]"}, BadValueCase{"85", "outside (0, 1]"},
-                      BadValueCase{"1e-60", "outside (0, 1]"},
-                      BadValueCase{"nan", "outside (0, 1]"}, BadValueCase{"inf", "outside (0, 1]"},
-                      BadValueCase{R"("0.85")", "not a string"},
-                      BadValueCase{"false", "not a boolean"}));
+    ::testing::Values(
+        BadValueCase{"0", "outside [0.01, 1]"}, BadValueCase{"0.0", "outside [0.01, 1]"},
+        BadValueCase{"-0.5", "outside [0.01, 1]"}, BadValueCase{"1.01", "outside [0.01, 1]"},
+        BadValueCase{"85", "outside [0.01, 1]"}, BadValueCase{"1e-60", "outside [0.01, 1]"},
+        BadValueCase{"1e-45", "1e-45 is outside [0.01, 1]"},
+        BadValueCase{"1.2e-38", "outside [0.01, 1]"}, BadValueCase{"0.005", "outside [0.01, 1]"},
+        BadValueCase{"0.0099", "outside [0.01, 1]"}, BadValueCase{"1e300", "outside [0.01, 1]"},
+        BadValueCase{"-inf", "outside [0.01, 1]"}, BadValueCase{"nan", "outside [0.01, 1]"},
+        BadValueCase{"inf", "outside [0.01, 1]"},
+        BadValueCase{R"("0.85")", "expected a number in [0.01, 1], not a string"},
+        BadValueCase{"false", "not a boolean"}));
+
+TEST_F(BudgetConfig, ThresholdOfOnePercentIsValid) {
+    nd::MemoryBudget budget;
+    EXPECT_THAT(nd::load_budget_config_string(budget, "[memory]\nwarning_threshold = 0.01\n"),
+                IsEmpty());
+    EXPECT_FLOAT_EQ(budget.warning_threshold(), 0.01f);
+    EXPECT_EQ(budget.warning_threshold_bytes(1000), 10u);
+    EXPECT_THAT(log_.errors(), IsEmpty()) << "the loader passed what the budget then refused";
+}
+
+TEST_F(BudgetConfig, DenormalThresholdIsLoggedWithFileAndLineAndTheDefaultStays) {
+    nd::MemoryBudget budget;
+    with_defaults(budget);
+    const auto errors = nd::load_budget_config_string(budget,
+                                                      "[memory]\n"
+                                                      "total_budget = \"6 GiB\"\n"
+                                                      "warning_threshold = 1e-45\n",
+                                                      "memory.toml");
+    ASSERT_THAT(errors, SizeIs(1));
+    EXPECT_EQ(errors[0].to_string(),
+              "memory.toml:3: memory.warning_threshold: 1e-45 is outside [0.01, 1]");
+    ASSERT_THAT(log_.errors(), SizeIs(1));
+    EXPECT_EQ(log_.errors()[0], "Memory budget config: " + errors[0].to_string());
+    EXPECT_FLOAT_EQ(budget.warning_threshold(), nd::kDefaultWarningThreshold);
+    EXPECT_EQ(budget.total_budget(), 6 * kGiB);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Unknown keys and misplaced tables

@@ -118,6 +118,41 @@ TEST_F(MemoryBudget, TotalCurrentSumsTheLatestReports) {
     EXPECT_EQ(budget.total_peak(), 300u);
 }
 
+TEST_F(MemoryBudget, TotalSaturatesAtSizeMaxInsteadOfWrapping) {
+    constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+    nd::MemoryBudget budget;
+    budget.report("Chunks", kMax, 1);
+    budget.report("Meshes", kMax, 1);
+    EXPECT_EQ(budget.total_current(), kMax) << "2 x SIZE_MAX wrapped";
+    EXPECT_EQ(budget.total_peak(), kMax);
+
+    budget.report("Meshes", 10, 1);
+    EXPECT_EQ(budget.total_current(), kMax) << "SIZE_MAX + 10 wrapped";
+    budget.report("Textures", kMax - 5, 1);
+    EXPECT_EQ(budget.total_current(), kMax);
+    EXPECT_EQ(budget.total_peak(), kMax);
+
+    // The sum is kept exactly under the saturated total: it comes back down to the byte.
+    budget.report("Chunks", 100, 1);
+    EXPECT_EQ(budget.total_current(), kMax) << "(SIZE_MAX - 5) + 10 + 100";
+    budget.report("Textures", 0, 1);
+    EXPECT_EQ(budget.total_current(), 110u);
+    EXPECT_EQ(budget.total_peak(), kMax);
+    budget.reset_peaks();
+    EXPECT_EQ(budget.total_peak(), 110u);
+}
+
+TEST_F(MemoryBudget, SaturatedTotalStillPassesTheTotalBudget) {
+    constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+    nd::MemoryBudget budget;
+    budget.set_total_budget(kMax - 1);
+    budget.report("Chunks", kMax, 1);
+    budget.report("Meshes", 1, 1);  // wrapping would make the total 0, under the budget
+    EXPECT_EQ(budget.total_current(), kMax);
+    ASSERT_EQ(log_.warnings().size(), 1u);
+    EXPECT_THAT(log_.warnings()[0], HasSubstr("Tracked total at 100% of total memory budget"));
+}
+
 TEST_F(MemoryBudget, ResetPeaksSetsPeaksToCurrent) {
     nd::MemoryBudget budget;
     budget.report("Chunks", 900, 1);
@@ -223,7 +258,35 @@ TEST_F(MemoryBudget, WarningThresholdOutsideZeroToOneIsIgnoredAndLogged) {
         EXPECT_FLOAT_EQ(budget.warning_threshold(), 0.5f) << bad;
     }
     EXPECT_EQ(log_.errors().size(), 5u);
-    EXPECT_THAT(log_.errors().front(), HasSubstr("(0, 1]"));
+    EXPECT_THAT(log_.errors().front(), HasSubstr("[0.01, 1]"));
+}
+
+TEST_F(MemoryBudget, WarningThresholdBelowOnePercentIsIgnoredAndLogged) {
+    EXPECT_FLOAT_EQ(nd::kMinWarningThreshold, 0.01f);
+    nd::MemoryBudget budget;
+    budget.set_budget("Audio", 1000);
+    budget.report("Audio", 500, 1);
+    budget.set_warning_threshold(0.5f);
+    ASSERT_FALSE(budget.is_over_budget("Audio"));
+
+    const float denormal = std::numeric_limits<float>::denorm_min();  // 1e-45f
+    for (const float bad : {denormal, 1e-40f, std::numeric_limits<float>::min(), 1e-6f, 0.005f,
+                            std::nextafter(0.01f, 0.0f)}) {
+        budget.set_warning_threshold(bad);
+        EXPECT_FLOAT_EQ(budget.warning_threshold(), 0.5f) << bad;
+        EXPECT_FALSE(budget.is_over_budget("Audio")) << bad;
+    }
+    EXPECT_THAT(log_.warnings(), IsEmpty()) << "a refused threshold must not trigger a crossing";
+    ASSERT_EQ(log_.errors().size(), 6u);
+    EXPECT_EQ(log_.errors().front(),
+              "Ignoring memory warning threshold 1e-45: it must be in [0.01, 1]");
+
+    // 1% itself is accepted, and meant exactly: 10 bytes of a 1000-byte budget.
+    budget.set_warning_threshold(0.01f);
+    EXPECT_FLOAT_EQ(budget.warning_threshold(), 0.01f);
+    EXPECT_EQ(budget.warning_threshold_bytes(1000), 10u);
+    EXPECT_TRUE(budget.is_over_budget("Audio"));
+    EXPECT_EQ(log_.errors().size(), 6u);
 }
 
 // ---------------------------------------------------------------------------------------------

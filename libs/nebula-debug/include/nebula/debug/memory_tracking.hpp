@@ -20,6 +20,9 @@ struct SubsystemMemory {
 };
 
 inline constexpr float kDefaultWarningThreshold = 0.85f;
+// The lowest warning threshold accepted (1% of a budget): anything lower, denormals included,
+// would put every subsystem that holds a few bytes over budget.
+inline constexpr float kMinWarningThreshold = 0.01f;
 
 // Passed to a pressure callback when its subsystem crosses the warning threshold upwards.
 struct MemoryPressure {
@@ -55,20 +58,27 @@ public:
     MemoryBudget& operator=(const MemoryBudget&) = delete;
 
     // Sets what `name` holds now; a name not seen before gets a row (unbudgeted until
-    // set_budget). Raises the row's peak when `current_bytes` is above it.
+    // set_budget). Raises the row's peak when `current_bytes` is above it. The rows' sum is kept
+    // exactly; total_current() and total_peak() saturate at SIZE_MAX instead of wrapping when it
+    // exceeds that (two rows of SIZE_MAX), and come back down exactly once it falls below again.
     void report(std::string_view name, std::size_t current_bytes, std::size_t count);
     // Creates the row if needed, so a budget may be set before the first report.
     void set_budget(std::string_view name, std::size_t budget_bytes);  // 0 = unbudgeted
     void set_total_budget(std::size_t bytes);                          // 0 = no total budget
-    // Fractions outside (0, 1] (and NaN) are ignored and logged as an error.
+    // Fractions outside [kMinWarningThreshold, 1], that is [0.01, 1] (0, negatives, denormals and
+    // anything below 1%, above 1, NaN) are ignored and logged as an error; the threshold in force
+    // stays.
     void set_warning_threshold(float fraction);  // default kDefaultWarningThreshold
     // budget > 0 && current > budget * threshold, in integer terms: the threshold in bytes is
     // floor(budget * threshold), where the threshold is taken as the shortest decimal that reads
     // back as the same float (0.85f is 0.85, not 0.850000023...). One byte past it is over,
     // exactly at it is not. False for unknown names.
     bool is_over_budget(std::string_view name) const;
-    std::size_t total_current() const;  // sum of every subsystem's current bytes
-    // Highest total_current() seen since construction or the last reset_peaks().
+    // Sum of every subsystem's current bytes, SIZE_MAX when the sum is larger (saturates, never
+    // wraps).
+    std::size_t total_current() const;
+    // Highest total_current() seen since construction or the last reset_peaks(); saturates at
+    // SIZE_MAX likewise.
     std::size_t total_peak() const;
     std::size_t total_budget() const;
     float warning_threshold() const;
@@ -133,8 +143,9 @@ struct ConfigError {
 
 // Applies a TOML budgets config (schema in docs/configuration.md) to `budget`. Every key is
 // optional. Each bad value (unknown key, wrong type, negative or unparseable size, threshold
-// outside (0, 1]) is reported and skipped, leaving what was in force; a file that cannot be read
-// or parsed changes nothing. Errors are also logged to "nebula.memory". Never throws.
+// outside [kMinWarningThreshold, 1] = [0.01, 1], as set_warning_threshold) is reported and skipped,
+// leaving what was in force; a file that cannot be read or parsed changes nothing. Errors are also
+// logged to "nebula.memory". Never throws.
 std::vector<ConfigError> load_budget_config(MemoryBudget& budget, const std::string& path);
 std::vector<ConfigError> load_budget_config_string(MemoryBudget& budget, std::string_view toml,
                                                    std::string_view source_name = "<string>");
