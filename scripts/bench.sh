@@ -3,20 +3,22 @@
 # overhead of tracking as throughput ratios against plain malloc and the seed's design.
 # Extra arguments go to the benchmark binary (e.g. --benchmark_filter=Pairs64).
 # NEBULA_BENCH_REPETITIONS (default 15) and NEBULA_BENCH_MIN_TIME (seconds, default 0.2) trade
-# run time for steadier medians; NEBULA_BENCH_JOBS (default 2) bounds the build.
+# run time for steadier medians; NEBULA_BENCH_JOBS (default 2) bounds the build;
+# NEBULA_BENCH_PRESET=relwithdebinfo-shared measures the shared-library build of the tracker.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+preset="${NEBULA_BENCH_PRESET:-relwithdebinfo}"
 scripts/setup.sh
-cmake --preset relwithdebinfo
-cmake --build --preset relwithdebinfo --target nebula-bench -j "${NEBULA_BENCH_JOBS:-2}"
+cmake --preset "$preset"
+cmake --build --preset "$preset" --target nebula-bench -j "${NEBULA_BENCH_JOBS:-2}"
 
-results=build/relwithdebinfo/bench-results.json
+results=build/$preset/bench-results.json
 # Random interleaving spreads every variant's repetitions over the whole run, so a burst of load
 # from elsewhere on the machine hits them all alike.
-build/relwithdebinfo/bench/nebula-bench \
+build/$preset/bench/nebula-bench \
   --benchmark_repetitions="${NEBULA_BENCH_REPETITIONS:-15}" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time="${NEBULA_BENCH_MIN_TIME:-0.2}" \

@@ -12,7 +12,15 @@
 
 #include "thread_counters.hpp"
 
+// GCC says AddressSanitizer with __SANITIZE_ADDRESS__, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define NEBULA_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NEBULA_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if NEBULA_ADDRESS_SANITIZER
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -31,7 +39,7 @@ inline constexpr std::int64_t class_chunk_bytes(std::size_t size_class) noexcept
 // use-after-poison) and a block in use exposes exactly the bytes requested, not its whole class.
 inline void hide_user_bytes([[maybe_unused]] void* raw,
                             [[maybe_unused]] std::size_t size_class) noexcept {
-#if defined(__SANITIZE_ADDRESS__)
+#if NEBULA_ADDRESS_SANITIZER
     ASAN_POISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderBytes,
                               class_request_bytes(size_class) - kBlockHeaderBytes);
 #endif
@@ -39,7 +47,7 @@ inline void hide_user_bytes([[maybe_unused]] void* raw,
 
 inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::size_t size,
                               [[maybe_unused]] std::size_t size_class) noexcept {
-#if defined(__SANITIZE_ADDRESS__)
+#if NEBULA_ADDRESS_SANITIZER
     hide_user_bytes(raw, size_class);
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderBytes, size);
 #endif

@@ -14,6 +14,16 @@ void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
 // and in_child() in the child right after it.
 void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)()) noexcept;
 
+// A block of `size` bytes at `alignment` (a power of two above the default) from the C runtime,
+// and its release: aligned_alloc and free where the C runtime has them, _aligned_malloc and
+// _aligned_free on Windows, whose free() cannot take an aligned block. Null on failure.
+void* aligned_allocate(std::size_t alignment, std::size_t size) noexcept;
+void aligned_release(void* block) noexcept;
+
+// Zeroed pages straight from the operating system, never returned: for the tracker's own
+// bookkeeping, which must not come from the allocator it tracks. Null on failure.
+void* allocate_pages(std::size_t bytes) noexcept;
+
 // Writes a message to standard error with no buffering and no allocation: for reports made from
 // inside the allocator, whose heap may be corrupt.
 void write_error(const char* text, std::size_t length) noexcept;

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -43,6 +44,19 @@ void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)())
     // pthread_atfork fails only without memory for its list; a tracker that then stays unsafe
     // across fork() is still better than one that aborts the program.
     pthread_atfork(before, in_parent, in_child);
+}
+
+void* aligned_allocate(std::size_t alignment, std::size_t size) noexcept {
+    return std::aligned_alloc(alignment, size);
+}
+
+void aligned_release(void* block) noexcept {
+    std::free(block);
+}
+
+void* allocate_pages(std::size_t bytes) noexcept {
+    void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return pages == MAP_FAILED ? nullptr : pages;
 }
 
 void write_error(const char* text, std::size_t length) noexcept {

@@ -206,7 +206,10 @@ AllocatorStats to_stats(const TagSnapshot& snapshot, std::atomic<std::int64_t>& 
     raise_peak(peak, current);
     AllocatorStats stats;
     stats.allocated_bytes = static_cast<std::size_t>(current);
-    stats.peak_allocated_bytes = static_cast<std::size_t>(peak.load(std::memory_order_relaxed));
+    // A reset_allocator_peak() on another thread may store an older, lower current between the
+    // raise and this load: the reader's own current still bounds the peak from below.
+    stats.peak_allocated_bytes =
+        static_cast<std::size_t>(std::max(peak.load(std::memory_order_relaxed), current));
     stats.allocation_count = static_cast<std::size_t>(snapshot.allocations);
     stats.deallocation_count = static_cast<std::size_t>(snapshot.deallocations);
     return stats;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "block_cache.hpp"
+#include "platform.hpp"
 #include "thread_counters.hpp"
 
 namespace nebula::debug::detail {
@@ -116,7 +117,12 @@ inline void release_block(void* block) noexcept {
     count_deallocation(header.tag, header.size);
     void* raw = user - (std::size_t{1} << header.offset_log2);
     if (!keep_cached_block(raw, header.cache_class)) {
-        std::free(raw);
+        // Only over-aligned blocks sit further than one header into their C allocation.
+        if (header.offset_log2 == kHeaderOffsetLog2) {
+            std::free(raw);
+        } else {
+            platform::aligned_release(raw);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdlib>
 
+#include "platform.hpp"
 #include "tracked_block.hpp"
 
 namespace nebula::debug {
@@ -37,7 +38,7 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
         return nullptr;
     }
     const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
-    void* raw = std::aligned_alloc(alignment, padded);
+    void* raw = platform::aligned_allocate(alignment, padded);
     return raw == nullptr
                ? nullptr
                : detail::finish_block(raw, static_cast<std::uint8_t>(std::countr_zero(alignment)),

@@ -2,7 +2,10 @@
 // straight from the C allocator. No operator new or delete is replaced in this configuration.
 #include <nebula/debug/tracking_allocator.hpp>
 
-#include <cstdlib>
+#include <algorithm>
+#include <cstdint>
+
+#include "platform.hpp"
 
 namespace nebula::debug {
 
@@ -34,20 +37,21 @@ MemoryScope::MemoryScope(std::string_view) : previous_{} {}
 MemoryScope::MemoryScope(MemoryTag) noexcept : previous_{} {}
 MemoryScope::~MemoryScope() = default;
 
+// Every block comes from the platform's aligned allocation, so that one release fits them all:
+// on Windows a block from _aligned_malloc cannot go to free(). (glibc serves alignments up to 16
+// from plain malloc.)
 void* tracked_malloc(std::size_t size) noexcept {
-    return std::malloc(size);
+    return platform::aligned_allocate(__STDCPP_DEFAULT_NEW_ALIGNMENT__, size);
 }
 void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag) noexcept {
-    if (alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
-        return std::malloc(size);
-    }
+    alignment = std::max<std::size_t>(alignment, __STDCPP_DEFAULT_NEW_ALIGNMENT__);
     if ((alignment & (alignment - 1)) != 0 || size > SIZE_MAX - alignment) {
         return nullptr;
     }
-    return std::aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
+    return platform::aligned_allocate(alignment, (size + alignment - 1) & ~(alignment - 1));
 }
 void tracked_free(void* block) noexcept {
-    std::free(block);
+    platform::aligned_release(block);
 }
 
 }  // namespace nebula::debug

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sanitizers.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -239,9 +240,9 @@ TEST(TrackingAllocatorThreads, ForkWhileAnotherThreadReadsLeavesTheChildWorking)
 // allocator_stats() spun for ever. Here busy workers are registered in the parent while it forks;
 // each child starts threads, counts exactly, reads every statistic and exits.
 TEST(TrackingAllocatorThreads, AForkedChildStartsThreadsAndCountsExactly) {
-#if defined(__SANITIZE_THREAD__)
-    GTEST_SKIP() << "ThreadSanitizer does not support fork() with other threads running";
-#else
+    if (nd::testing::kAddressSanitizer || nd::testing::kThreadSanitizer) {
+        GTEST_SKIP() << nd::testing::kForkWhileAllocatingUnsupported;
+    }
     const nd::MemoryTag parent_tag = nd::memory_tag("test.fork-parent-workers");
     const nd::MemoryTag child_tag = nd::memory_tag("test.fork-child-threads");
     std::atomic<bool> stop{false};
@@ -303,7 +304,6 @@ TEST(TrackingAllocatorThreads, AForkedChildStartsThreadsAndCountsExactly) {
     stop.store(true, std::memory_order_relaxed);
     join_all(workers);
     EXPECT_EQ(children_exact, kForks);
-#endif
 }
 
 TEST(TrackingAllocatorThreads, PeakStaysWithinTheStatedBound) {
