@@ -54,8 +54,8 @@ inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::
 }
 
 // A waiting block of `size_class` (< kCachedSizeClasses) off this thread's list, or null.
-inline void* take_cached_block(std::size_t size_class) noexcept {
-    BlockCache& cache = t_counters.cache;
+inline void* take_cached_block(ThreadCounters& thread, std::size_t size_class) noexcept {
+    BlockCache& cache = thread.cache;
     void* raw = cache.free_blocks[size_class];
     if (raw == nullptr) {
         return nullptr;
@@ -70,18 +70,18 @@ inline void* take_cached_block(std::size_t size_class) noexcept {
 // everything it holds back to the C allocator and starts over, so that blocks of sizes a program
 // has stopped using do not hold the room forever. False when this thread keeps no cache (not
 // registered yet, exited, or a cache smaller than the block).
-[[gnu::cold]] bool empty_full_cache(std::int64_t needed_bytes) noexcept;
+[[gnu::cold]] bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcept;
 
 // Keeps a freed block for this thread if it is of a cached class; false leaves the block to the
 // caller to free. Blocks of other sizes or alignments carry kCachedSizeClasses as their class.
-inline bool keep_cached_block(void* raw, std::size_t size_class) noexcept {
+inline bool keep_cached_block(ThreadCounters& thread, void* raw, std::size_t size_class) noexcept {
     if (size_class >= kCachedSizeClasses) {
         return false;
     }
-    BlockCache& cache = t_counters.cache;
+    BlockCache& cache = thread.cache;
     const std::int64_t chunk_bytes = class_chunk_bytes(size_class);
     if (cache.room.load(std::memory_order_relaxed) < chunk_bytes) [[unlikely]] {
-        if (!empty_full_cache(chunk_bytes)) {
+        if (!empty_full_cache(thread, chunk_bytes)) {
             return false;
         }
     }

@@ -2,6 +2,12 @@
 // the same way): each thread counts into its own block with plain loads and stores, readers fold
 // every thread's block on demand, and only every kPeakSlackBytes of one tag's net growth or
 // shrinkage does a thread touch shared atomics (to publish bytes for the peak).
+//
+// A thread's block is not itself thread_local: it comes from a pool of the tracker's own pages
+// when the thread registers, and thread-local storage holds only a pointer to it. So the block
+// outlives the thread's TLS, whatever the C runtime does with that at exit (MinGW's emulated TLS
+// frees it before the tracker's exit callback runs), the exit callback owns it, and the TLS a
+// shared-library build needs is two words, not a few KiB.
 #pragma once
 
 #include <nebula/debug/tracking_allocator.hpp>
@@ -54,16 +60,32 @@ struct BlockCache {
 
 struct ThreadCounters {
     ThreadPhase phase = ThreadPhase::unregistered;
-    std::uint16_t current_tag = 0;
     ThreadCounters* previous = nullptr;  // registry links, guarded by the registry lock
     ThreadCounters* next = nullptr;
     BlockCache cache;
     std::array<TagCounters, kMaxMemoryTags> tags{};
 };
 
-// This thread's counters. constinit, so every access is a plain %fs-relative move: no TLS
-// wrapper call, no initialisation guard.
-extern constinit thread_local ThreadCounters t_counters;
+// Stand-ins that threads point at before they register and after they exit. Never written: every
+// counter reads kNotCounting and the cache has no room, so the hot path's range check sends each
+// call to the slow path, which registers the thread or counts into the shared totals.
+extern constinit const ThreadCounters kUnregisteredThread;
+extern constinit const ThreadCounters kRetiredThread;
+
+// Initial-exec where the object format has it: a plain %fs-relative load, in an executable and in
+// a shared library alike (two words fit the static TLS reserve a dlopen'ed library may take).
+#if defined(__ELF__)
+#define NEBULA_TLS_MODEL [[gnu::tls_model("initial-exec")]]
+#else
+#define NEBULA_TLS_MODEL
+#endif
+
+// This thread's counters, and the tag its allocations are charged to now. constinit: no TLS
+// wrapper call, no initialisation guard. The hot path reads the pointer once per call and passes
+// the counters down (a store through a block's bytes would otherwise force a reload); only the
+// slow paths, which may register or retire the thread, read it again.
+NEBULA_TLS_MODEL extern constinit thread_local ThreadCounters* t_counters;
+NEBULA_TLS_MODEL extern constinit thread_local std::uint16_t t_current_tag;
 
 inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amount) noexcept {
     counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
@@ -74,9 +96,10 @@ inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amoun
 [[gnu::cold]] void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 [[gnu::cold]] void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 
-// The hot path: one load, one compare and two stores into this thread's own counters.
-inline void count_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
-    TagCounters& counters = t_counters.tags[tag];
+// The hot path: two loads, one compare and two stores into this thread's own counters.
+inline void count_allocation(ThreadCounters& thread, std::uint16_t tag,
+                             std::uint64_t size) noexcept {
+    TagCounters& counters = thread.tags[tag];
     const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
                                      static_cast<std::int64_t>(size);
     // A negative count wraps to a huge unsigned one: one compare checks both ends of the range.
@@ -88,8 +111,9 @@ inline void count_allocation(std::uint16_t tag, std::uint64_t size) noexcept {
     add_relaxed(counters.allocations, 1);
 }
 
-inline void count_deallocation(std::uint16_t tag, std::uint64_t size) noexcept {
-    TagCounters& counters = t_counters.tags[tag];
+inline void count_deallocation(ThreadCounters& thread, std::uint16_t tag,
+                               std::uint64_t size) noexcept {
+    TagCounters& counters = thread.tags[tag];
     const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) -
                                      static_cast<std::int64_t>(size);
     if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {

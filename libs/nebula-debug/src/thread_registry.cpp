@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "block_cache.hpp"
 #include "platform.hpp"
@@ -31,7 +32,38 @@ constinit SharedTotals g_process_totals{};
 
 constinit SpinLock g_registry_lock;
 constinit ThreadCounters* g_threads = nullptr;
-constinit std::size_t g_thread_count = 0;
+
+// The pool the threads' counters come from, guarded by the registry lock: pages straight from the
+// operating system, carved into blocks, and the blocks of exited threads kept for the next
+// threads (linked through `next`). Never returned: a few KiB per thread the process ever ran at
+// once.
+constexpr std::size_t kCountersPerPoolChunk = 16;
+constinit ThreadCounters* g_free_counters = nullptr;
+constinit std::size_t g_pool_bytes = 0;
+
+ThreadCounters* take_pooled_counters() noexcept {
+    if (g_free_counters == nullptr) {
+        constexpr std::size_t kChunkBytes = kCountersPerPoolChunk * sizeof(ThreadCounters);
+        auto* chunk = static_cast<ThreadCounters*>(platform::allocate_pages(kChunkBytes));
+        if (chunk == nullptr) {
+            return nullptr;
+        }
+        g_pool_bytes += kChunkBytes;
+        for (std::size_t i = 0; i < kCountersPerPoolChunk; ++i) {
+            chunk[i].next = g_free_counters;
+            g_free_counters = &chunk[i];
+        }
+    }
+    ThreadCounters* counters = g_free_counters;
+    g_free_counters = counters->next;
+    // Placement new of a trivially destructible type: no allocation, fresh counters.
+    return new (counters) ThreadCounters{};
+}
+
+void give_back_counters(ThreadCounters& counters) noexcept {
+    counters.next = g_free_counters;
+    g_free_counters = &counters;
+}
 
 void raise_peak(std::atomic<std::int64_t>& peak, std::int64_t candidate) noexcept {
     std::int64_t seen = peak.load(std::memory_order_relaxed);
@@ -88,15 +120,21 @@ void fold_into_totals(ThreadCounters& thread) noexcept {
     if (thread.next != nullptr) {
         thread.next->previous = thread.previous;
     }
-    --g_thread_count;
     thread.phase = ThreadPhase::retired;
 }
 
 void retire_thread(void* argument) noexcept {
     auto& thread = *static_cast<ThreadCounters*>(argument);
     empty_cache(thread.cache, kCacheRoom);
-    std::lock_guard lock(g_registry_lock);
-    fold_into_totals(thread);
+    {
+        std::lock_guard lock(g_registry_lock);
+        fold_into_totals(thread);
+        give_back_counters(thread);
+    }
+    // Later calls on this thread (other exit callbacks, thread_local destructors that free) count
+    // into the shared totals. Where the C runtime resets TLS after this (emulated TLS), the thread
+    // would register again and keep a pooled block until the process ends: counted, never lost.
+    t_counters = const_cast<ThreadCounters*>(&kRetiredThread);
 }
 
 // fork() copies only the forking thread, but the registry still lists every other thread of the
@@ -111,13 +149,14 @@ void unlock_registry_in_parent() noexcept {
     g_registry_lock.unlock();
 }
 void retire_other_threads_in_child() noexcept {
-    const ThreadCounters* self = &t_counters;
+    const ThreadCounters* self = t_counters;
     ThreadCounters* thread = g_threads;
     while (thread != nullptr) {
         ThreadCounters* next = thread->next;
         if (thread != self) {
             empty_cache(thread->cache, 0);
             fold_into_totals(*thread);
+            give_back_counters(*thread);
         }
         thread = next;
     }
@@ -128,23 +167,30 @@ void retire_other_threads_in_child() noexcept {
                                 retire_other_threads_in_child),
      true);
 
-void register_thread(ThreadCounters& thread) noexcept {
+// Gives the calling thread counters of its own from the pool and lists them in the registry;
+// null when the pool cannot grow, and the thread then counts into the shared totals.
+ThreadCounters* register_thread() noexcept {
+    ThreadCounters* thread;
     {
         std::lock_guard lock(g_registry_lock);
-        for (TagCounters& counters : thread.tags) {
+        thread = take_pooled_counters();
+        if (thread == nullptr) {
+            return nullptr;
+        }
+        for (TagCounters& counters : thread->tags) {
             counters.unpublished_bytes.store(0, kRelaxed);
         }
-        thread.cache.room.store(kCacheRoom, kRelaxed);
-        thread.previous = nullptr;
-        thread.next = g_threads;
+        thread->cache.room.store(kCacheRoom, kRelaxed);
+        thread->next = g_threads;
         if (g_threads != nullptr) {
-            g_threads->previous = &thread;
+            g_threads->previous = thread;
         }
-        g_threads = &thread;
-        ++g_thread_count;
-        thread.phase = ThreadPhase::active;
+        g_threads = thread;
+        thread->phase = ThreadPhase::active;
     }
-    platform::call_at_thread_exit(retire_thread, &thread);
+    t_counters = thread;
+    platform::call_at_thread_exit(retire_thread, thread);
+    return thread;
 }
 
 // Adds `delta` bytes and one operation to this thread's counters for `tag`, registering the thread
@@ -154,16 +200,16 @@ void register_thread(ThreadCounters& thread) noexcept {
 void count_slowly(std::uint16_t tag, std::int64_t delta,
                   std::atomic<std::uint64_t> TagCounters::*operations,
                   std::atomic<std::uint64_t> SharedTotals::*retired_operations) noexcept {
-    ThreadCounters& thread = t_counters;
-    if (thread.phase == ThreadPhase::retired) {
+    ThreadCounters* thread = t_counters;
+    if (thread->phase == ThreadPhase::unregistered) {
+        thread = register_thread();
+    }
+    if (thread == nullptr || thread->phase == ThreadPhase::retired) {
         publish(tag, delta);
         (g_tag_totals[tag].*retired_operations).fetch_add(1, kRelaxed);
         return;
     }
-    if (thread.phase == ThreadPhase::unregistered) {
-        register_thread(thread);
-    }
-    TagCounters& counters = thread.tags[tag];
+    TagCounters& counters = thread->tags[tag];
     add_relaxed(counters.*operations, 1);
     const std::int64_t unpublished = counters.unpublished_bytes.load(kRelaxed) + delta;
     if (static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes) {
@@ -227,8 +273,7 @@ TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
 
 }  // namespace
 
-bool empty_full_cache(std::int64_t needed_bytes) noexcept {
-    ThreadCounters& thread = t_counters;
+bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcept {
     if (thread.phase != ThreadPhase::active || needed_bytes > kCacheRoom) {
         return false;
     }
@@ -300,24 +345,24 @@ void reset_allocator_peak() noexcept {
 }
 
 std::size_t tracking_overhead_bytes() noexcept {
-    std::size_t thread_count;
+    std::size_t pool_bytes;
     std::int64_t cached_bytes = 0;
     {
         std::lock_guard lock(detail::g_registry_lock);
-        thread_count = detail::g_thread_count;
+        pool_bytes = detail::g_pool_bytes;
         for (const detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
              thread = thread->next) {
             cached_bytes += detail::kCacheRoom - thread->cache.room.load(std::memory_order_relaxed);
         }
     }
-    return allocator_stats().live_allocations() * kBlockHeaderBytes +
-           thread_count * sizeof(detail::ThreadCounters) + static_cast<std::size_t>(cached_bytes);
+    return allocator_stats().live_allocations() * kBlockHeaderBytes + pool_bytes +
+           static_cast<std::size_t>(cached_bytes);
 }
 
 void release_cached_blocks() noexcept {
-    detail::ThreadCounters& thread = detail::t_counters;
-    if (thread.phase == detail::ThreadPhase::active) {
-        detail::empty_cache(thread.cache, detail::kCacheRoom);
+    detail::ThreadCounters* thread = detail::t_counters;
+    if (thread->phase == detail::ThreadPhase::active) {
+        detail::empty_cache(thread->cache, detail::kCacheRoom);
     }
 }
 

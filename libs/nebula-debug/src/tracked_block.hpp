@@ -36,17 +36,25 @@ static_assert(std::size_t{1} << kHeaderOffsetLog2 == sizeof(BlockHeader));
 // Larger requests fail before any size arithmetic could wrap.
 inline constexpr std::size_t kMaxBlockBytes = SIZE_MAX / 2;
 
+// The header's fields between the size and the check word, as one word: what the seal covers.
+inline std::uint32_t packed_fields(const BlockHeader& header) noexcept {
+    std::uint32_t fields;
+    std::memcpy(&fields, &header.tag, sizeof(fields));
+    return fields;
+}
+static_assert(offsetof(BlockHeader, seal) - offsetof(BlockHeader, tag) == sizeof(std::uint32_t));
+
 // The header's check word: a hash of the block's address and every other header field. A free
 // whose header does not match (a double free, a pointer the tracker never handed out, a header
 // overwritten by a buffer underflow) is caught before any field is trusted; a random header
-// passes with odds of 1 in 2^32. Two multiplies on each path, no branch.
-inline std::uint32_t block_seal(const void* block, std::uint64_t size, std::uint16_t tag,
-                                std::uint8_t cache_class, std::uint8_t offset_log2) noexcept {
-    const std::uint64_t fields =
-        tag | std::uint64_t{cache_class} << 16 | std::uint64_t{offset_log2} << 24;
-    std::uint64_t hash = (reinterpret_cast<std::uintptr_t>(block) ^ size) * 0x9E3779B97F4A7C15u;
-    hash = (hash ^ fields ^ (hash >> 29)) * 0xBF58476D1CE4E5B9u;
-    return static_cast<std::uint32_t>(hash >> 32);
+// passes with odds of 1 in 2^32, and a change to any single bit of a field always shows (bit i of
+// the multiplier's input reaches bit i and above of the product, which the seal keeps from bit 32
+// up). One multiply on each path, no branch.
+inline std::uint32_t block_seal(const void* block, std::uint64_t size,
+                                std::uint32_t fields) noexcept {
+    const std::uint64_t mixed =
+        reinterpret_cast<std::uintptr_t>(block) ^ size ^ (std::uint64_t{fields} << 32);
+    return static_cast<std::uint32_t>((mixed * 0x9E3779B97F4A7C15u) >> 32);
 }
 
 // A freed block's check word: a marker that block_seal() yields with odds of 1 in 2^32 and,
@@ -60,22 +68,28 @@ inline std::uint32_t freed_seal(std::uint64_t size) noexcept {
 // (double free, never handed out or overwritten) and the tag and size it was charged to.
 [[noreturn, gnu::cold]] void report_bad_free(const void* block) noexcept;
 
+// The hot path is inlined into every entry point (operator new and delete, tracked_malloc and
+// tracked_free): without the attribute GCC stops inlining it once the checks are in.
+#define NEBULA_HOT_PATH [[gnu::always_inline]] inline
+
 // Writes the header in front of the user's block, 2^offset_log2 bytes into the C allocator's.
-inline void* finish_block(void* raw, std::uint8_t offset_log2, std::size_t size, std::uint16_t tag,
-                          std::uint8_t cache_class) noexcept {
+NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8_t offset_log2,
+                                   std::size_t size, std::uint16_t tag,
+                                   std::uint8_t cache_class) noexcept {
     auto* block = static_cast<char*>(raw) + (std::size_t{1} << offset_log2);
-    const BlockHeader header{size, tag, cache_class, offset_log2,
-                             block_seal(block, size, tag, cache_class, offset_log2)};
+    BlockHeader header{size, tag, cache_class, offset_log2, 0};
+    header.seal = block_seal(block, size, packed_fields(header));
     std::memcpy(block - sizeof(BlockHeader), &header, sizeof(header));
-    count_allocation(tag, size);
+    count_allocation(thread, tag, size);
     return block;
 }
 
 // A block at the default alignment, charged to `tag`; null on failure.
-inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
+NEBULA_HOT_PATH void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
+    ThreadCounters& thread = *t_counters;
     if (size <= kMaxCachedBlockBytes) {
         const std::size_t size_class = size_class_of(size);
-        void* raw = take_cached_block(size_class);
+        void* raw = take_cached_block(thread, size_class);
         if (raw == nullptr) {
             raw = std::malloc(class_request_bytes(size_class));
             if (raw == nullptr) [[unlikely]] {
@@ -83,7 +97,7 @@ inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
             }
         }
         expose_user_bytes(raw, size, size_class);
-        return finish_block(raw, kHeaderOffsetLog2, size, tag,
+        return finish_block(thread, raw, kHeaderOffsetLog2, size, tag,
                             static_cast<std::uint8_t>(size_class));
     }
     if (size > kMaxBlockBytes) [[unlikely]] {
@@ -93,30 +107,30 @@ inline void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
     if (raw == nullptr) [[unlikely]] {
         return nullptr;
     }
-    return finish_block(raw, kHeaderOffsetLog2, size, tag, kUncached);
+    return finish_block(thread, raw, kHeaderOffsetLog2, size, tag, kUncached);
 }
 
 // A block at the default alignment, charged to this thread's current tag; null on failure.
-inline void* allocate_block(std::size_t size) noexcept {
-    return allocate_block(size, t_counters.current_tag);
+NEBULA_HOT_PATH void* allocate_block(std::size_t size) noexcept {
+    return allocate_block(size, t_current_tag);
 }
 
-inline void release_block(void* block) noexcept {
+NEBULA_HOT_PATH void release_block(void* block) noexcept {
     if (block == nullptr) {
         return;
     }
     auto* user = static_cast<char*>(block);
     BlockHeader header;
     std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
-    if (header.seal != block_seal(block, header.size, header.tag, header.cache_class,
-                                  header.offset_log2)) [[unlikely]] {
+    if (header.seal != block_seal(block, header.size, packed_fields(header))) [[unlikely]] {
         report_bad_free(block);
     }
     const std::uint32_t freed = freed_seal(header.size);
     std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
-    count_deallocation(header.tag, header.size);
+    ThreadCounters& thread = *t_counters;
+    count_deallocation(thread, header.tag, header.size);
     void* raw = user - (std::size_t{1} << header.offset_log2);
-    if (!keep_cached_block(raw, header.cache_class)) {
+    if (!keep_cached_block(thread, raw, header.cache_class)) {
         // Only over-aligned blocks sit further than one header into their C allocation.
         if (header.offset_log2 == kHeaderOffsetLog2) {
             std::free(raw);

@@ -10,12 +10,18 @@
 
 namespace nebula::debug {
 
-constinit thread_local detail::ThreadCounters detail::t_counters;
+constinit const detail::ThreadCounters detail::kUnregisteredThread{};
+constinit const detail::ThreadCounters detail::kRetiredThread{
+    detail::ThreadPhase::retired, nullptr, nullptr, {}, {}};
+// The stand-in is never written through this pointer: every path that writes checks the phase.
+NEBULA_TLS_MODEL constinit thread_local detail::ThreadCounters* detail::t_counters =
+    const_cast<detail::ThreadCounters*>(&detail::kUnregisteredThread);
+NEBULA_TLS_MODEL constinit thread_local std::uint16_t detail::t_current_tag = 0;
 
 namespace {
 
 using detail::kDefaultAlignment;
-using detail::t_counters;
+using detail::t_current_tag;
 
 // A MemoryTag built by hand from a bad index is charged to Untagged rather than indexing past
 // the counters.
@@ -41,8 +47,9 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
     void* raw = platform::aligned_allocate(alignment, padded);
     return raw == nullptr
                ? nullptr
-               : detail::finish_block(raw, static_cast<std::uint8_t>(std::countr_zero(alignment)),
-                                      size, checked_index(tag), detail::kUncached);
+               : detail::finish_block(*detail::t_counters, raw,
+                                      static_cast<std::uint8_t>(std::countr_zero(alignment)), size,
+                                      checked_index(tag), detail::kUncached);
 }
 
 void tracked_free(void* block) noexcept {
@@ -50,17 +57,17 @@ void tracked_free(void* block) noexcept {
 }
 
 MemoryTag current_memory_tag() noexcept {
-    return MemoryTag{t_counters.current_tag};
+    return MemoryTag{t_current_tag};
 }
 
 MemoryScope::MemoryScope(std::string_view tag) : MemoryScope(memory_tag(tag)) {}
 
-MemoryScope::MemoryScope(MemoryTag tag) noexcept : previous_{t_counters.current_tag} {
-    t_counters.current_tag = checked_index(tag);
+MemoryScope::MemoryScope(MemoryTag tag) noexcept : previous_{t_current_tag} {
+    t_current_tag = checked_index(tag);
 }
 
 MemoryScope::~MemoryScope() {
-    t_counters.current_tag = previous_.index;
+    t_current_tag = previous_.index;
 }
 
 bool tracking_allocator_enabled() noexcept {

@@ -74,8 +74,8 @@ MemoryTag current_memory_tag() noexcept;
 // Every registered tag, in registration order (Untagged first), with its statistics.
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 
-// What the tracking itself costs in memory: block headers of live allocations, the per-thread
-// counters of threads alive and the blocks their caches hold (Unreal calls this LLMOverhead).
+// What the tracking itself costs in memory: block headers of live allocations, the pool of
+// per-thread counters and the blocks the threads' caches hold (Unreal calls this LLMOverhead).
 std::size_t tracking_overhead_bytes() noexcept;
 
 // The per-thread block cache. A block of up to kMaxCachedBlockBytes that a thread frees is kept
