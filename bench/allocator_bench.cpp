@@ -37,25 +37,30 @@ struct SeedGlobals {
 };
 constinit SeedGlobals g_seed;
 
+// glibc's own malloc and free, whether or not this binary replaces the C allocation family
+// (NEBULA_TRACK_MALLOC): the baselines below must not go through the tracker.
+extern "C" void* __libc_malloc(std::size_t size);
+extern "C" void __libc_free(void* block);
+
 // Each variant allocates and releases; release takes the size, as Rust's Layout hands it to
 // dealloc (the seed needs it, the others ignore it).
 struct PlainMalloc {
     static constexpr bool kScoped = false;
-    static void* allocate(std::size_t size) noexcept { return std::malloc(size); }
-    static void release(void* block, std::size_t) noexcept { std::free(block); }
+    static void* allocate(std::size_t size) noexcept { return __libc_malloc(size); }
+    static void release(void* block, std::size_t) noexcept { __libc_free(block); }
 };
 
 // What `new` and `delete` cost in a build without tracking: libstdc++'s operator new is an
 // out-of-line call that mallocs, checks for null and would run the new-handler; delete frees.
 // (This binary replaces operator new, so the untracked one is reproduced here.)
 [[gnu::noinline]] void* untracked_operator_new(std::size_t size) {
-    if (void* block = std::malloc(size)) [[likely]] {
+    if (void* block = __libc_malloc(size)) [[likely]] {
         return block;
     }
     throw std::bad_alloc();
 }
 [[gnu::noinline]] void untracked_operator_delete(void* block) noexcept {
-    std::free(block);
+    __libc_free(block);
 }
 
 struct UntrackedNew {
@@ -68,7 +73,7 @@ struct UntrackedNew {
 struct SeedDesign {
     static constexpr bool kScoped = false;
     static void* allocate(std::size_t size) noexcept {
-        void* block = std::malloc(size);
+        void* block = __libc_malloc(size);
         if (block != nullptr) {
             const std::size_t new_total = g_seed.allocated_bytes.fetch_add(size, kRelaxed) + size;
             g_seed.allocation_count.fetch_add(1, kRelaxed);
@@ -82,7 +87,7 @@ struct SeedDesign {
     static void release(void* block, std::size_t size) noexcept {
         g_seed.allocated_bytes.fetch_sub(size, kRelaxed);
         g_seed.deallocation_count.fetch_add(1, kRelaxed);
-        std::free(block);
+        __libc_free(block);
     }
 };
 
@@ -96,6 +101,14 @@ struct Tracked {
 // Ours with a MemoryScope active on every benchmark thread, so blocks go to a registered tag.
 struct TrackedInScope : Tracked {
     static constexpr bool kScoped = true;
+};
+
+// Ours through the replaced C allocation family, as C libraries reach it: malloc and free
+// themselves (the same as PlainMalloc in a build without NEBULA_TRACK_MALLOC).
+struct TrackedMalloc {
+    static constexpr bool kScoped = false;
+    static void* allocate(std::size_t size) noexcept { return std::malloc(size); }
+    static void release(void* block, std::size_t) noexcept { std::free(block); }
 };
 
 // Opens the variant's MemoryScope, if it has one, for the life of one benchmark thread, and
@@ -298,15 +311,15 @@ constexpr auto ProducerConsumer = HandoffBetweenThreads<Allocator, false>;
 using BenchmarkFunction = void (*)(benchmark::State&);
 
 // The variants' names in the order register_workload takes their functions.
-constexpr std::array<const char*, 5> kVariantNames = {"PlainMalloc", "UntrackedNew", "SeedDesign",
-                                                      "Tracked", "TrackedInScope"};
+constexpr std::array<const char*, 6> kVariantNames = {
+    "PlainMalloc", "UntrackedNew", "SeedDesign", "Tracked", "TrackedInScope", "TrackedMalloc"};
 
 // Oversubscribing a 2-core machine with 4 threads is on purpose: engines do it.
 constexpr std::array<int, 3> kThreadCounts = {1, 2, 4};
 constexpr std::array<int, 2> kPairedThreadCounts = {2, 4};
 
 void register_workload(const std::string& workload,
-                       const std::array<BenchmarkFunction, 5>& variants,
+                       const std::array<BenchmarkFunction, 6>& variants,
                        std::span<const int> thread_counts = kThreadCounts) {
     for (std::size_t i = 0; i < variants.size(); ++i) {
         const std::string name = workload + "<" + kVariantNames[i] + ">";
@@ -320,26 +333,28 @@ void register_workload(const std::string& workload,
 }
 
 void register_throughput_benchmarks() {
-    register_workload("Pairs64", {Pairs64<PlainMalloc>, Pairs64<UntrackedNew>, Pairs64<SeedDesign>,
-                                  Pairs64<Tracked>, Pairs64<TrackedInScope>});
-    register_workload("Pairs4K", {Pairs4K<PlainMalloc>, Pairs4K<UntrackedNew>, Pairs4K<SeedDesign>,
-                                  Pairs4K<Tracked>, Pairs4K<TrackedInScope>});
+    register_workload("Pairs64",
+                      {Pairs64<PlainMalloc>, Pairs64<UntrackedNew>, Pairs64<SeedDesign>,
+                       Pairs64<Tracked>, Pairs64<TrackedInScope>, Pairs64<TrackedMalloc>});
+    register_workload("Pairs4K",
+                      {Pairs4K<PlainMalloc>, Pairs4K<UntrackedNew>, Pairs4K<SeedDesign>,
+                       Pairs4K<Tracked>, Pairs4K<TrackedInScope>, Pairs4K<TrackedMalloc>});
     register_workload("Batch1000",
                       {Batch1000<PlainMalloc>, Batch1000<UntrackedNew>, Batch1000<SeedDesign>,
-                       Batch1000<Tracked>, Batch1000<TrackedInScope>});
+                       Batch1000<Tracked>, Batch1000<TrackedInScope>, Batch1000<TrackedMalloc>});
     register_workload("MixedSizes",
                       {MixedSizes<PlainMalloc>, MixedSizes<UntrackedNew>, MixedSizes<SeedDesign>,
-                       MixedSizes<Tracked>, MixedSizes<TrackedInScope>});
+                       MixedSizes<Tracked>, MixedSizes<TrackedInScope>, MixedSizes<TrackedMalloc>});
     static_assert(kPairedThreadCounts.back() <= kHandoffMaxThreads);
     register_workload("Handoff",
                       {Handoff<PlainMalloc>, Handoff<UntrackedNew>, Handoff<SeedDesign>,
-                       Handoff<Tracked>, Handoff<TrackedInScope>},
+                       Handoff<Tracked>, Handoff<TrackedInScope>, Handoff<TrackedMalloc>},
                       kPairedThreadCounts);
-    register_workload(
-        "ProducerConsumer",
-        {ProducerConsumer<PlainMalloc>, ProducerConsumer<UntrackedNew>,
-         ProducerConsumer<SeedDesign>, ProducerConsumer<Tracked>, ProducerConsumer<TrackedInScope>},
-        kPairedThreadCounts);
+    register_workload("ProducerConsumer",
+                      {ProducerConsumer<PlainMalloc>, ProducerConsumer<UntrackedNew>,
+                       ProducerConsumer<SeedDesign>, ProducerConsumer<Tracked>,
+                       ProducerConsumer<TrackedInScope>, ProducerConsumer<TrackedMalloc>},
+                      kPairedThreadCounts);
 }
 
 // Threads that allocated (so the registry folds their counters) and wait, each under one of six
@@ -436,6 +451,7 @@ void HeapInUseMixed(benchmark::State& state) {
 BENCHMARK(HeapInUseMixed<PlainMalloc>)->Iterations(3)->Repetitions(1);
 BENCHMARK(HeapInUseMixed<Tracked>)->Iterations(3)->Repetitions(1);
 BENCHMARK(HeapInUseMixed<TrackedInScope>)->Iterations(3)->Repetitions(1);
+BENCHMARK(HeapInUseMixed<TrackedMalloc>)->Iterations(3)->Repetitions(1);
 
 // What a tag costs, measured paired. Tracked and TrackedInScope run the same instructions, so the
 // difference between their separate runs is the machine's drift, which at ratios near 2x exceeds

@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev
   xvfb xauth
+  libjemalloc2
 )
 
 missing=()

@@ -45,7 +45,7 @@ void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
 }
 
 void release(void* block) noexcept {
-    nd::detail::release_block(block);
+    nd::detail::release_block<nd::detail::Releaser::cpp_delete>(block);
 }
 
 template <class Allocate>

@@ -22,7 +22,10 @@
 #endif
 #if NEBULA_ADDRESS_SANITIZER
 #include <sanitizer/asan_interface.h>
+#include "visibility.hpp"
 #endif
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
@@ -94,3 +97,5 @@ inline bool keep_cached_block(ThreadCounters& thread, void* raw, std::size_t siz
 }
 
 }  // namespace nebula::debug::detail
+
+NEBULA_INTERNAL_END

@@ -23,25 +23,18 @@ std::string_view tag_name_or_unknown(std::uint16_t tag) noexcept {
 void report_bad_free(const void* block) noexcept {
     BlockHeader header;
     std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
-    const std::uint32_t freed_size = header.seal ^ kFreedMarker;
-    // A cached block's size field links the cache's list, so its size survives only in the seal's
-    // low bits; a block that went back to the C allocator keeps its size until the C allocator
-    // reuses the header's bytes, after which its double free reads as a header that does not check.
-    const bool cached = header.cache_class < kUncached && freed_size <= kMaxCachedBlockBytes;
-    const bool freed = cached || (header.cache_class == kUncached &&
-                                  freed_size == static_cast<std::uint32_t>(header.size));
+    const FreedBlock freed = freed_block(header);
     // Formatted into a stack buffer and written with one system call: the heap may be corrupt.
     char message[320];
     int length;
-    if (freed) {
+    if (freed.freed) {
         const std::string_view tag = tag_name_or_unknown(header.tag);
-        length =
-            std::snprintf(message, sizeof(message),
-                          "nebula-debug: double free of %p: a block of %llu bytes charged to "
-                          "tag '%.*s', already freed%s\n",
-                          block, static_cast<unsigned long long>(cached ? freed_size : header.size),
-                          static_cast<int>(tag.size()), tag.data(),
-                          cached ? " (it waits in a thread's block cache)" : "");
+        length = std::snprintf(message, sizeof(message),
+                               "nebula-debug: double free of %p: a block of %llu bytes charged to "
+                               "tag '%.*s', already freed%s\n",
+                               block, static_cast<unsigned long long>(freed.size),
+                               static_cast<int>(tag.size()), tag.data(),
+                               freed.cached ? " (it waits in a thread's block cache)" : "");
     } else {
         length = std::snprintf(message, sizeof(message),
                                "nebula-debug: free of %p, which the tracker never handed out or "
@@ -49,6 +42,25 @@ void report_bad_free(const void* block) noexcept {
                                "after the C allocator reused the block)\n",
                                block);
     }
+    if (length > 0) {
+        platform::write_error(message,
+                              std::min(static_cast<std::size_t>(length), sizeof(message) - 1));
+    }
+    std::abort();
+}
+
+void report_mismatched_free(const void* block, Releaser releaser) noexcept {
+    BlockHeader header;
+    std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
+    const bool by_free = releaser == Releaser::c_free;
+    const std::string_view tag = tag_name_or_unknown(header.tag);
+    char message[320];
+    const int length = std::snprintf(
+        message, sizeof(message),
+        "nebula-debug: %s of %p, a block of %llu bytes charged to tag '%.*s' that %s made "
+        "(mismatched allocation and deallocation)\n",
+        by_free ? "free()" : "operator delete", block, static_cast<unsigned long long>(header.size),
+        static_cast<int>(tag.size()), tag.data(), by_free ? "operator new" : "malloc()");
     if (length > 0) {
         platform::write_error(message,
                               std::min(static_cast<std::size_t>(length), sizeof(message) - 1));

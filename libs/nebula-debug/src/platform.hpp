@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include "visibility.hpp"
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::platform {
 
@@ -20,9 +23,16 @@ void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)())
 void* aligned_allocate(std::size_t alignment, std::size_t size) noexcept;
 void aligned_release(void* block) noexcept;
 
+// The size of a memory page.
+std::size_t page_size() noexcept;
+
 // Zeroed pages straight from the operating system, never returned: for the tracker's own
 // bookkeeping, which must not come from the allocator it tracks. Null on failure.
 void* allocate_pages(std::size_t bytes) noexcept;
+
+// The next definition of the C function `name` after the calling library in the dynamic linker's
+// search order (dlsym(RTLD_NEXT)): what a replaced function forwards to. Null where none.
+void* find_next_symbol(const char* name) noexcept;
 
 // Writes a message to standard error with no buffering and no allocation: for reports made from
 // inside the allocator, whose heap may be corrupt.
@@ -41,3 +51,5 @@ const char* object_path(const void* address) noexcept;
 const void* object_base(const void* address) noexcept;
 
 }  // namespace nebula::debug::platform
+
+NEBULA_INTERNAL_END

@@ -54,9 +54,17 @@ void aligned_release(void* block) noexcept {
     std::free(block);
 }
 
+std::size_t page_size() noexcept {
+    return static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
 void* allocate_pages(std::size_t bytes) noexcept {
     void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return pages == MAP_FAILED ? nullptr : pages;
+}
+
+void* find_next_symbol(const char* name) noexcept {
+    return dlsym(RTLD_NEXT, name);
 }
 
 void write_error(const char* text, std::size_t length) noexcept {

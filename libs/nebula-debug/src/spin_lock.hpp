@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "platform.hpp"
+#include "visibility.hpp"
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
@@ -35,3 +38,5 @@ bool hold_across_fork() noexcept {
 }
 
 }  // namespace nebula::debug::detail
+
+NEBULA_INTERNAL_END

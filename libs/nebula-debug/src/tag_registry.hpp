@@ -5,6 +5,9 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <cstdint>
+#include "visibility.hpp"
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
@@ -12,3 +15,5 @@ namespace nebula::debug::detail {
 std::uint32_t registered_tag_count() noexcept;
 
 }  // namespace nebula::debug::detail
+
+NEBULA_INTERNAL_END

@@ -17,6 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include "visibility.hpp"
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
@@ -125,3 +128,5 @@ inline void count_deallocation(ThreadCounters& thread, std::uint16_t tag,
 }
 
 }  // namespace nebula::debug::detail
+
+NEBULA_INTERNAL_END

@@ -12,6 +12,7 @@
 #include "spin_lock.hpp"
 #include "tag_registry.hpp"
 #include "thread_counters.hpp"
+#include "underlying_allocator.hpp"
 
 namespace nebula::debug {
 namespace detail {
@@ -91,7 +92,7 @@ void empty_cache(BlockCache& cache, std::int64_t room) noexcept {
         while (list != nullptr) {
             void* raw = list;
             std::memcpy(&list, raw, sizeof(void*));
-            std::free(raw);
+            underlying::release(raw);
         }
     }
 }

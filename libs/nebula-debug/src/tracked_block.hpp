@@ -4,14 +4,18 @@
 // two stores to this thread's counters.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "block_cache.hpp"
-#include "platform.hpp"
 #include "thread_counters.hpp"
+#include "underlying_allocator.hpp"
+#include "visibility.hpp"
+
+NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
@@ -21,7 +25,8 @@ struct BlockHeader {
     std::uint64_t size;  // requested bytes; the cache's list link while the block waits
     std::uint16_t tag;
     std::uint8_t cache_class;  // its block cache size class; kUncached: never cached
-    std::uint8_t offset_log2;  // log2 of the distance from the C allocator's block
+    std::uint8_t layout;       // kOffsetLog2Bits: log2 of the distance from the C allocator's
+                               // block; kCFamilyBlock: made by malloc & co., not operator new
     std::uint32_t seal;        // live: block_seal(); freed: freed_seal(size)
 };
 static_assert(sizeof(BlockHeader) == kBlockHeaderBytes);
@@ -32,6 +37,18 @@ static_assert(kCachedSizeClasses < UINT8_MAX);
 inline constexpr auto kUncached = static_cast<std::uint8_t>(kCachedSizeClasses);
 inline constexpr std::uint8_t kHeaderOffsetLog2 = 4;
 static_assert(std::size_t{1} << kHeaderOffsetLog2 == sizeof(BlockHeader));
+inline constexpr std::uint8_t kOffsetLog2Bits = 0x3F;
+inline constexpr std::uint8_t kCFamilyBlock = 0x40;
+
+// Which function family made a block, and so which may release it: free() takes only what the C
+// allocation family made, operator delete only what operator new made (ASan calls the difference
+// alloc-dealloc-mismatch), tracked_free either.
+enum class Family : std::uint8_t { cpp = 0, c = kCFamilyBlock };
+enum class Releaser { cpp_delete, c_free, any };
+
+inline std::size_t offset_of(std::uint8_t layout) noexcept {
+    return std::size_t{1} << (layout & kOffsetLog2Bits);
+}
 
 // Larger requests fail before any size arithmetic could wrap.
 inline constexpr std::size_t kMaxBlockBytes = SIZE_MAX / 2;
@@ -64,20 +81,44 @@ inline std::uint32_t freed_seal(std::uint64_t size) noexcept {
     return kFreedMarker ^ static_cast<std::uint32_t>(size);
 }
 
-// Cold path, in block_check.cpp: aborts with one message naming the block, what its header says
-// (double free, never handed out or overwritten) and the tag and size it was charged to.
+// Whether a header that does not check is that of a freed block, and its size then. A cached
+// block's size field links the cache's list, so its size survives only in the seal's low bits; a
+// block that went back to the C allocator keeps its size until the C allocator reuses the
+// header's bytes, after which its double free reads as a header that does not check.
+struct FreedBlock {
+    bool freed;
+    bool cached;
+    std::uint64_t size;
+};
+inline FreedBlock freed_block(const BlockHeader& header) noexcept {
+    const std::uint32_t freed_size = header.seal ^ kFreedMarker;
+    const bool cached = header.cache_class < kUncached && freed_size <= kMaxCachedBlockBytes;
+    const bool freed = cached || (header.cache_class == kUncached &&
+                                  freed_size == static_cast<std::uint32_t>(header.size));
+    return {freed, cached, cached ? freed_size : header.size};
+}
+
+// Cold paths, in block_check.cpp: abort with one message naming the block, what its header says
+// (double free, never handed out or overwritten; or made by the other family) and the tag and
+// size it was charged to.
 [[noreturn, gnu::cold]] void report_bad_free(const void* block) noexcept;
+[[noreturn, gnu::cold]] void report_mismatched_free(const void* block, Releaser releaser) noexcept;
+
+// Cold path, in malloc_override.cpp: free() of a pointer whose header does not check. A double
+// free is reported as above; anything else was made by the allocator under the tracker (before the
+// replacement took effect, or by code that called it directly) and goes back to it uncounted.
+[[gnu::cold]] void release_foreign_block(void* block) noexcept;
 
 // The hot path is inlined into every entry point (operator new and delete, tracked_malloc and
 // tracked_free): without the attribute GCC stops inlining it once the checks are in.
 #define NEBULA_HOT_PATH [[gnu::always_inline]] inline
 
-// Writes the header in front of the user's block, 2^offset_log2 bytes into the C allocator's.
-NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8_t offset_log2,
+// Writes the header in front of the user's block, offset_of(layout) bytes into the C allocator's.
+NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8_t layout,
                                    std::size_t size, std::uint16_t tag,
                                    std::uint8_t cache_class) noexcept {
-    auto* block = static_cast<char*>(raw) + (std::size_t{1} << offset_log2);
-    BlockHeader header{size, tag, cache_class, offset_log2, 0};
+    auto* block = static_cast<char*>(raw) + offset_of(layout);
+    BlockHeader header{size, tag, cache_class, layout, 0};
     header.seal = block_seal(block, size, packed_fields(header));
     std::memcpy(block - sizeof(BlockHeader), &header, sizeof(header));
     count_allocation(thread, tag, size);
@@ -85,36 +126,71 @@ NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8
 }
 
 // A block at the default alignment, charged to `tag`; null on failure.
+template <Family kFamily = Family::cpp>
 NEBULA_HOT_PATH void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
+    constexpr auto kLayout = static_cast<std::uint8_t>(kHeaderOffsetLog2 | std::uint8_t(kFamily));
     ThreadCounters& thread = *t_counters;
     if (size <= kMaxCachedBlockBytes) {
         const std::size_t size_class = size_class_of(size);
         void* raw = take_cached_block(thread, size_class);
         if (raw == nullptr) {
-            raw = std::malloc(class_request_bytes(size_class));
+            raw = underlying::allocate(class_request_bytes(size_class));
             if (raw == nullptr) [[unlikely]] {
                 return nullptr;
             }
         }
         expose_user_bytes(raw, size, size_class);
-        return finish_block(thread, raw, kHeaderOffsetLog2, size, tag,
-                            static_cast<std::uint8_t>(size_class));
+        return finish_block(thread, raw, kLayout, size, tag, static_cast<std::uint8_t>(size_class));
     }
     if (size > kMaxBlockBytes) [[unlikely]] {
         return nullptr;
     }
-    void* raw = std::malloc(size + sizeof(BlockHeader));
+    void* raw = underlying::allocate(size + sizeof(BlockHeader));
     if (raw == nullptr) [[unlikely]] {
         return nullptr;
     }
-    return finish_block(thread, raw, kHeaderOffsetLog2, size, tag, kUncached);
+    return finish_block(thread, raw, kLayout, size, tag, kUncached);
 }
 
 // A block at the default alignment, charged to this thread's current tag; null on failure.
+template <Family kFamily = Family::cpp>
 NEBULA_HOT_PATH void* allocate_block(std::size_t size) noexcept {
-    return allocate_block(size, t_current_tag);
+    return allocate_block<kFamily>(size, t_current_tag);
 }
 
+// A block at `alignment` (a power of two above the default), charged to `tag`; null on failure.
+// The header takes a whole alignment unit in front of the block, so the block stays aligned.
+template <Family kFamily>
+inline void* allocate_aligned_block(std::size_t size, std::size_t alignment,
+                                    std::uint16_t tag) noexcept {
+    if (alignment > kMaxBlockBytes / 4 || size > kMaxBlockBytes - 2 * alignment) {
+        return nullptr;
+    }
+    const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
+    void* raw = underlying::allocate_aligned(alignment, padded);
+    if (raw == nullptr) {
+        return nullptr;
+    }
+    const auto offset_log2 = static_cast<std::uint8_t>(std::countr_zero(alignment));
+    return finish_block(*t_counters, raw,
+                        static_cast<std::uint8_t>(offset_log2 | std::uint8_t(kFamily)), size, tag,
+                        kUncached);
+}
+
+// Gives a block's memory back: to this thread's cache, or to the allocator under the tracker.
+NEBULA_HOT_PATH void release_raw(ThreadCounters& thread, void* raw, std::uint8_t layout,
+                                 std::uint8_t cache_class) noexcept {
+    if (!keep_cached_block(thread, raw, cache_class)) {
+        // Only over-aligned blocks sit further than one header into their C allocation.
+        if ((layout & kOffsetLog2Bits) == kHeaderOffsetLog2) {
+            underlying::release(raw);
+        } else {
+            underlying::release_aligned(raw);
+        }
+    }
+}
+
+template <Releaser kReleaser>
 NEBULA_HOT_PATH void release_block(void* block) noexcept {
     if (block == nullptr) {
         return;
@@ -123,21 +199,26 @@ NEBULA_HOT_PATH void release_block(void* block) noexcept {
     BlockHeader header;
     std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
     if (header.seal != block_seal(block, header.size, packed_fields(header))) [[unlikely]] {
-        report_bad_free(block);
+        if constexpr (kReleaser == Releaser::c_free) {
+            release_foreign_block(block);
+            return;
+        } else {
+            report_bad_free(block);
+        }
+    }
+    if constexpr (kReleaser != Releaser::any) {
+        constexpr auto kExpected = kReleaser == Releaser::c_free ? kCFamilyBlock : 0;
+        if ((header.layout & kCFamilyBlock) != kExpected) [[unlikely]] {
+            report_mismatched_free(block, kReleaser);
+        }
     }
     const std::uint32_t freed = freed_seal(header.size);
     std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
     ThreadCounters& thread = *t_counters;
     count_deallocation(thread, header.tag, header.size);
-    void* raw = user - (std::size_t{1} << header.offset_log2);
-    if (!keep_cached_block(thread, raw, header.cache_class)) {
-        // Only over-aligned blocks sit further than one header into their C allocation.
-        if (header.offset_log2 == kHeaderOffsetLog2) {
-            std::free(raw);
-        } else {
-            platform::aligned_release(raw);
-        }
-    }
+    release_raw(thread, user - offset_of(header.layout), header.layout, header.cache_class);
 }
 
 }  // namespace nebula::debug::detail
+
+NEBULA_INTERNAL_END

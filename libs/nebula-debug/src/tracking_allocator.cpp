@@ -2,10 +2,8 @@
 // tracked_block.hpp, inlined here and into the operator new / delete replacements alike.
 #include <nebula/debug/tracking_allocator.hpp>
 
-#include <bit>
 #include <cstdlib>
 
-#include "platform.hpp"
 #include "tracked_block.hpp"
 
 namespace nebula::debug {
@@ -39,21 +37,14 @@ void* tracked_aligned_malloc(std::size_t size, std::size_t alignment, MemoryTag 
     if (alignment <= kDefaultAlignment) {
         return detail::allocate_block(size, checked_index(tag));
     }
-    // The header takes a whole alignment unit in front of the block, so the block stays aligned.
-    if ((alignment & (alignment - 1)) != 0 || size > SIZE_MAX - 2 * alignment) {
+    if ((alignment & (alignment - 1)) != 0) {
         return nullptr;
     }
-    const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
-    void* raw = platform::aligned_allocate(alignment, padded);
-    return raw == nullptr
-               ? nullptr
-               : detail::finish_block(*detail::t_counters, raw,
-                                      static_cast<std::uint8_t>(std::countr_zero(alignment)), size,
-                                      checked_index(tag), detail::kUncached);
+    return detail::allocate_aligned_block<detail::Family::cpp>(size, alignment, checked_index(tag));
 }
 
 void tracked_free(void* block) noexcept {
-    detail::release_block(block);
+    detail::release_block<detail::Releaser::any>(block);
 }
 
 MemoryTag current_memory_tag() noexcept {
@@ -72,6 +63,10 @@ MemoryScope::~MemoryScope() {
 
 bool tracking_allocator_enabled() noexcept {
     return true;
+}
+
+bool malloc_family_tracked() noexcept {
+    return NEBULA_TRACK_MALLOC != 0;
 }
 
 }  // namespace nebula::debug

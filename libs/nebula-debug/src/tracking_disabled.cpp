@@ -24,6 +24,9 @@ std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
 bool tracking_allocator_enabled() noexcept {
     return false;
 }
+bool malloc_family_tracked() noexcept {
+    return false;
+}
 void reset_allocator_peak() noexcept {}
 std::size_t tracking_overhead_bytes() noexcept {
     return 0;

@@ -142,7 +142,13 @@ TEST(Seed, test_concurrent_allocation_tracking) {
     EXPECT_LE(during.allocated_bytes - before.allocated_bytes, kLiveBytes + 64 * 1024);
     EXPECT_GE(during.allocation_count - before.allocation_count,
               static_cast<std::size_t>(kThreads * kPerThread));
-    EXPECT_EQ(after.allocated_bytes, before.allocated_bytes);
+    // "Approximately its starting value": exactly, but for what the C library keeps of the four
+    // finished threads (counted now that malloc is), far below 1% of what the threads held.
+    EXPECT_GE(after.allocated_bytes, before.allocated_bytes);
+    EXPECT_LE(after.allocated_bytes - before.allocated_bytes, kLiveBytes / 100);
+    if (!nd::malloc_family_tracked()) {
+        EXPECT_EQ(after.allocated_bytes, before.allocated_bytes);
+    }
 }
 
 TEST(Seed, test_zero_budget_no_warning) {

@@ -2,7 +2,8 @@
 //
 // Linking nebula::debug replaces every replaceable global allocation function (operator new and
 // delete in their plain, array, nothrow, sized and std::align_val_t forms) with thin wrappers over
-// tracked_malloc / tracked_free below. With NEBULA_MEMORY_TRACKING=0 the replacements are not
+// tracked_malloc / tracked_free below, and the C allocation family with the same hot path (see
+// malloc_family_tracked()). With NEBULA_MEMORY_TRACKING=0 the replacements are not
 // compiled, every statistic reads zero and tracked_* forward to the C allocator.
 //
 // Cost model: every thread counts into its own counters (no shared cache line is written on the
@@ -61,6 +62,12 @@ AllocatorStats allocator_stats() noexcept;             // whole process
 AllocatorStats allocator_stats(std::string_view tag);  // one tag (zeros if unknown)
 AllocatorStats allocator_stats(MemoryTag tag) noexcept;
 bool tracking_allocator_enabled() noexcept;  // false when compiled out
+// True when the C allocation family (malloc, calloc, realloc, reallocarray, free, posix_memalign,
+// aligned_alloc, memalign, valloc, pvalloc, malloc_usable_size) is replaced too and counted like
+// operator new: same statistics, same tags. CMake option NEBULA_TRACK_MALLOC: on with tracking,
+// off under AddressSanitizer, ThreadSanitizer and MemorySanitizer (their runtimes replace malloc)
+// and on Windows.
+bool malloc_family_tracked() noexcept;
 void reset_allocator_peak() noexcept;        // peak := current, globally and per tag
 
 // Finds the tag with this name, registering it on first use. Thread-safe, never allocates.

@@ -1,0 +1,231 @@
+// The C allocation family, replaced when NEBULA_TRACK_MALLOC is on: a thin shell over the same hot
+// path as operator new (tracked_block.hpp), so C libraries' blocks get the same header, counters,
+// tags and block cache. What each function does beyond that is what glibc's manual ("Replacing
+// malloc") and the C standard ask: errno, overflow checks, alignment rules, realloc's cases. The
+// memory underneath comes from the allocator the process would have used otherwise
+// (underlying_allocator.hpp). Compiled only when NEBULA_TRACK_MALLOC is on.
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <malloc.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+
+#include "tracked_block.hpp"
+
+namespace nebula::debug::detail {
+
+void release_foreign_block(void* block) noexcept {
+    BlockHeader header;
+    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
+    if (freed_block(header).freed) {
+        report_bad_free(block);
+    }
+    if (!underlying::is_bootstrap_block(block)) {
+        underlying::release(block);
+    }
+}
+
+}  // namespace nebula::debug::detail
+
+namespace {
+
+namespace nd = nebula::debug::detail;
+using nd::BlockHeader;
+using nd::Family;
+
+void* failed(int error = ENOMEM) noexcept {
+    errno = error;
+    return nullptr;
+}
+
+void* allocate(std::size_t size) noexcept {
+    void* block = nd::allocate_block<Family::c>(size);
+    return block != nullptr ? block : failed();
+}
+
+// Any power of two; the default alignment and below take the ordinary path.
+void* allocate_aligned(std::size_t alignment, std::size_t size, std::uint16_t tag) noexcept {
+    void* block = alignment <= nd::kDefaultAlignment
+                      ? nd::allocate_block<Family::c>(size, tag)
+                      : nd::allocate_aligned_block<Family::c>(size, alignment, tag);
+    return block != nullptr ? block : failed();
+}
+
+bool multiply(std::size_t count, std::size_t size, std::size_t& product) noexcept {
+    return !__builtin_mul_overflow(count, size, &product);
+}
+
+// realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it.
+void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
+    auto* user = static_cast<char*>(block);
+    char* raw = user - nd::offset_of(header.layout);
+    nd::ThreadCounters& thread = *nd::t_counters;
+    const bool in_cache_class = header.cache_class < nd::kUncached &&
+                                size <= nebula::debug::kMaxCachedBlockBytes &&
+                                nd::size_class_of(size) == header.cache_class;
+    const bool default_aligned = (header.layout & nd::kOffsetLog2Bits) == nd::kHeaderOffsetLog2;
+    if (in_cache_class || (header.cache_class == nd::kUncached && default_aligned)) {
+        if (!in_cache_class) {
+            // A large block: the allocator underneath may grow or shrink it where it lies.
+            raw = static_cast<char*>(nd::underlying::reallocate(raw, size + sizeof(BlockHeader)));
+            if (raw == nullptr) {
+                return failed();
+            }
+        }
+        nd::count_deallocation(thread, header.tag, header.size);
+        return nd::finish_block(thread, raw, header.layout, size, header.tag, header.cache_class);
+    }
+    // Another size class, or an over-aligned block: a new block, the bytes copied over.
+    const std::size_t alignment = nd::offset_of(header.layout);
+    void* moved = default_aligned
+                      ? nd::allocate_block<Family::c>(size, header.tag)
+                      : nd::allocate_aligned_block<Family::c>(size, alignment, header.tag);
+    if (moved == nullptr) {
+        return failed();
+    }
+    std::memcpy(moved, block, std::min<std::size_t>(size, header.size));
+    nd::release_block<nd::Releaser::c_free>(block);
+    return moved;
+}
+
+// realloc of a pointer whose header does not check: a double free is reported; a block from the
+// bootstrap arena moves into a tracked block; anything else stays with the allocator underneath.
+void* reallocate_foreign(void* block, std::size_t size) noexcept {
+    BlockHeader header;
+    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
+    if (nd::freed_block(header).freed) {
+        nd::report_bad_free(block);
+    }
+    if (nd::underlying::is_bootstrap_block(block)) {
+        void* moved = allocate(size);
+        if (moved != nullptr) {
+            std::memcpy(moved, block, std::min(size, nd::underlying::bootstrap_bytes_from(block)));
+        }
+        return moved;
+    }
+    return nd::underlying::reallocate(block, size);
+}
+
+}  // namespace
+
+extern "C" {
+
+void* malloc(std::size_t size) noexcept {
+    return allocate(size);
+}
+
+void free(void* block) noexcept {
+    nd::release_block<nd::Releaser::c_free>(block);
+}
+
+void* calloc(std::size_t count, std::size_t size) noexcept {
+    std::size_t bytes;
+    if (!multiply(count, size, bytes)) {
+        return failed();
+    }
+    if (bytes > nebula::debug::kMaxCachedBlockBytes && bytes <= nd::kMaxBlockBytes) {
+        // Large: the allocator underneath hands out zeroed pages without touching them.
+        void* raw = nd::underlying::allocate_zeroed(bytes + sizeof(BlockHeader));
+        if (raw == nullptr) {
+            return failed();
+        }
+        return nd::finish_block(*nd::t_counters, raw,
+                                nd::kHeaderOffsetLog2 | std::uint8_t(Family::c), bytes,
+                                nd::t_current_tag, nd::kUncached);
+    }
+    void* block = allocate(bytes);
+    if (block != nullptr) {
+        std::memset(block, 0, bytes);
+    }
+    return block;
+}
+
+void* realloc(void* block, std::size_t size) noexcept {
+    if (block == nullptr) {
+        return allocate(size);
+    }
+    if (size == 0) {  // glibc frees the block and returns null
+        free(block);
+        return nullptr;
+    }
+    BlockHeader header;
+    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
+    if (header.seal != nd::block_seal(block, header.size, nd::packed_fields(header))) {
+        return reallocate_foreign(block, size);
+    }
+    if ((header.layout & nd::kCFamilyBlock) == 0) {
+        nd::report_mismatched_free(block, nd::Releaser::c_free);
+    }
+    if (size > nd::kMaxBlockBytes) {
+        return failed();
+    }
+    return reallocate(block, header, size);
+}
+
+void* reallocarray(void* block, std::size_t count, std::size_t size) noexcept {
+    std::size_t bytes;
+    return multiply(count, size, bytes) ? realloc(block, bytes) : failed();
+}
+
+int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept {
+    if (alignment % sizeof(void*) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0) {
+        return EINVAL;
+    }
+    const int saved = errno;
+    void* block = allocate_aligned(alignment, size, nd::t_current_tag);
+    errno = saved;  // posix_memalign reports through its result, not errno
+    if (block == nullptr) {
+        return ENOMEM;
+    }
+    *out = block;
+    return 0;
+}
+
+void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+        return failed(EINVAL);
+    }
+    return allocate_aligned(alignment, size, nd::t_current_tag);
+}
+
+void* memalign(std::size_t alignment, std::size_t size) noexcept {
+    // glibc rounds an alignment that is not a power of two up to the next one.
+    if (alignment > nd::kMaxBlockBytes) {
+        return failed(EINVAL);
+    }
+    return allocate_aligned(std::bit_ceil(std::max<std::size_t>(alignment, 1)), size,
+                            nd::t_current_tag);
+}
+
+void* valloc(std::size_t size) noexcept {
+    return allocate_aligned(nebula::debug::platform::page_size(), size, nd::t_current_tag);
+}
+
+void* pvalloc(std::size_t size) noexcept {
+    const std::size_t page = nebula::debug::platform::page_size();
+    if (size > nd::kMaxBlockBytes) {
+        return failed();
+    }
+    // Whole pages, at least one (glibc's pvalloc(0) is a page too).
+    return allocate_aligned(page, std::max(page, (size + page - 1) & ~(page - 1)),
+                            nd::t_current_tag);
+}
+
+std::size_t malloc_usable_size(void* block) noexcept {
+    if (block == nullptr) {
+        return 0;
+    }
+    BlockHeader header;
+    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
+    if (header.seal == nd::block_seal(block, header.size, nd::packed_fields(header))) {
+        // Exactly what was asked for: the tracker counts those bytes, no more.
+        return header.size;
+    }
+    return nd::underlying::is_bootstrap_block(block) ? 0 : nd::underlying::usable_size(block);
+}
+
+}  // extern "C"

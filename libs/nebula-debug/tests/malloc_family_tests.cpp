@@ -1,0 +1,362 @@
+// The C allocation family, replaced and counted like operator new (NEBULA_TRACK_MALLOC): every
+// function of the family with exact bytes and tags, frees on other threads, alignments, realloc's
+// cases, bad input, the C library's own allocations, and a C library loaded with dlopen.
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <gtest/gtest.h>
+
+#include "escape.hpp"
+#include "sanitizers.hpp"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <thread>
+
+namespace nd = nebula::debug;
+using nebula::debug::testing::escape;
+
+namespace {
+
+class MallocFamily : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!nd::malloc_family_tracked()) {
+            GTEST_SKIP() << (nd::tracking_allocator_enabled()
+                                 ? "the C allocation family is not replaced in this build "
+                                   "(a sanitizer runtime replaces malloc itself)"
+                                 : "tracking is compiled out");
+        }
+    }
+
+    // A tag of this test's own: its bytes move only with what the test does.
+    nd::MemoryTag tag_ =
+        nd::memory_tag(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::size_t bytes() const { return nd::allocator_stats(tag_).allocated_bytes; }
+    nd::AllocatorStats stats() const { return nd::allocator_stats(tag_); }
+};
+
+// A size no allocator can serve, hidden from the compiler's alloc-size warnings.
+std::size_t huge(std::size_t minus = 0) {
+    volatile std::size_t size = SIZE_MAX - minus;
+    return size;
+}
+
+TEST_F(MallocFamily, MallocAndFreeCountExactlyTheRequestedBytesUnderTheCurrentTag) {
+    nd::MemoryScope scope(tag_);
+    for (std::size_t size : {0u, 1u, 24u, 1000u, 1024u, 1025u, 100000u, 1u << 22}) {
+        const nd::AllocatorStats before = stats();
+        void* block = malloc(size);
+        ASSERT_NE(block, nullptr);
+        escape(block);
+        EXPECT_EQ(stats().allocated_bytes - before.allocated_bytes, size);
+        EXPECT_EQ(stats().allocation_count - before.allocation_count, 1u);
+        free(block);
+        EXPECT_EQ(stats().allocated_bytes, before.allocated_bytes);
+        EXPECT_EQ(stats().deallocation_count - before.deallocation_count, 1u);
+    }
+}
+
+TEST_F(MallocFamily, CallocZeroesAndCountsTheProduct) {
+    nd::MemoryScope scope(tag_);
+    for (std::size_t count : {1u, 7u, 1000u, 100000u}) {
+        auto* block = static_cast<unsigned char*>(calloc(count, 3));
+        ASSERT_NE(block, nullptr);
+        EXPECT_EQ(bytes(), count * 3);
+        std::size_t nonzero = 0;
+        for (std::size_t i = 0; i < count * 3; ++i) {
+            nonzero += block[i] != 0 ? 1 : 0;
+        }
+        EXPECT_EQ(nonzero, 0u);
+        memset(block, 0xAB, count * 3);  // dirty it: the next calloc of this class reuses it
+        free(block);
+        EXPECT_EQ(bytes(), 0u);
+    }
+}
+
+TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
+    nd::MemoryScope scope(tag_);
+    auto* block = static_cast<char*>(malloc(1000));
+    ASSERT_NE(block, nullptr);
+    memset(block, 'a', 1000);
+    block = static_cast<char*>(realloc(block, 5000));  // grows out of the cached sizes
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 5000u);
+    EXPECT_EQ(block[999], 'a');
+    block = static_cast<char*>(realloc(block, 200000));  // a large block grows where it lies
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 200000u);
+    EXPECT_EQ(block[0], 'a');
+    block = static_cast<char*>(realloc(block, 10));  // and shrinks
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 10u);
+    EXPECT_EQ(block[9], 'a');
+    block = static_cast<char*>(realloc(block, 12));  // within its size class: in place
+    EXPECT_EQ(bytes(), 12u);
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+    const nd::AllocatorStats end = stats();
+    EXPECT_EQ(end.allocation_count, end.deallocation_count);
+}
+
+TEST_F(MallocFamily, ReallocOfNullAllocatesAndToZeroFreesAsGlibcDoes) {
+    nd::MemoryScope scope(tag_);
+    void* block = realloc(nullptr, 64);
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 64u);
+    EXPECT_EQ(realloc(block, 0), nullptr);
+    EXPECT_EQ(bytes(), 0u);
+    free(nullptr);
+    EXPECT_EQ(stats().live_allocations(), 0u);
+}
+
+TEST_F(MallocFamily, AFailedReallocLeavesTheOldBlockValidAndCounted) {
+    nd::MemoryScope scope(tag_);
+    auto* block = static_cast<char*>(malloc(100));
+    ASSERT_NE(block, nullptr);
+    block[99] = 'z';
+    errno = 0;
+    EXPECT_EQ(realloc(block, huge()), nullptr);
+    EXPECT_EQ(errno, ENOMEM);
+    EXPECT_EQ(bytes(), 100u);
+    EXPECT_EQ(block[99], 'z');
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+TEST_F(MallocFamily, ImpossibleSizesFailWithEnomemAndCountNothing) {
+    nd::MemoryScope scope(tag_);
+    const nd::AllocatorStats before = stats();
+    errno = 0;
+    EXPECT_EQ(malloc(huge()), nullptr);
+    EXPECT_EQ(errno, ENOMEM);
+    errno = 0;
+    EXPECT_EQ(calloc(huge() / 2, 3), nullptr);  // the product overflows
+    EXPECT_EQ(errno, ENOMEM);
+    errno = 0;
+    EXPECT_EQ(reallocarray(nullptr, huge() / 4, 8), nullptr);
+    EXPECT_EQ(errno, ENOMEM);
+    errno = 0;
+    EXPECT_EQ(aligned_alloc(64, huge(100)), nullptr);
+    EXPECT_EQ(errno, ENOMEM);
+    void* out = nullptr;
+    EXPECT_EQ(posix_memalign(&out, 4096, huge()), ENOMEM);
+    EXPECT_EQ(stats().allocation_count, before.allocation_count);
+    EXPECT_EQ(stats().allocated_bytes, before.allocated_bytes);
+}
+
+TEST_F(MallocFamily, ReallocarrayMultipliesLikeCalloc) {
+    nd::MemoryScope scope(tag_);
+    void* block = reallocarray(nullptr, 10, 30);
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 300u);
+    block = reallocarray(block, 100, 30);
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(bytes(), 3000u);
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+TEST_F(MallocFamily, EveryAlignedFormIsAlignedAndCounted) {
+    nd::MemoryScope scope(tag_);
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    for (std::size_t alignment : {8u, 16u, 32u, 64u, 256u, 4096u, 65536u}) {
+        void* a = aligned_alloc(alignment, 3 * alignment);
+        void* m = memalign(alignment, 100);
+        void* p = nullptr;
+        ASSERT_EQ(posix_memalign(&p, std::max<std::size_t>(alignment, sizeof(void*)), 100), 0);
+        for (void* block : {a, m, p}) {
+            ASSERT_NE(block, nullptr);
+            EXPECT_EQ(reinterpret_cast<std::uintptr_t>(block) % alignment, 0u) << alignment;
+        }
+        EXPECT_EQ(bytes(), 3 * alignment + 200);
+        EXPECT_EQ(malloc_usable_size(m), 100u);
+        free(a);
+        free(m);
+        free(p);
+        EXPECT_EQ(bytes(), 0u);
+    }
+    void* v = valloc(10);
+    void* pv = pvalloc(10);  // whole pages
+    ASSERT_NE(v, nullptr);
+    ASSERT_NE(pv, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v) % page, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(pv) % page, 0u);
+    EXPECT_EQ(bytes(), 10 + page);
+    free(v);
+    free(pv);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+TEST_F(MallocFamily, BadAlignmentsAreRejectedAsTheStandardSays) {
+    void* out = nullptr;
+    EXPECT_EQ(posix_memalign(&out, 24, 10), EINVAL);  // not a power of two
+    EXPECT_EQ(posix_memalign(&out, 2, 10), EINVAL);   // not a multiple of sizeof(void*)
+    errno = 0;
+    EXPECT_EQ(aligned_alloc(48, 96), nullptr);
+    EXPECT_EQ(errno, EINVAL);
+    void* rounded = memalign(48, 10);  // glibc rounds up to 64
+    ASSERT_NE(rounded, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(rounded) % 64, 0u);
+    free(rounded);
+}
+
+TEST_F(MallocFamily, AFreeOnAnotherThreadIsChargedToTheTagThatMadeTheBlock) {
+    void* block = nullptr;
+    {
+        nd::MemoryScope scope(tag_);
+        block = malloc(4000);
+    }
+    EXPECT_EQ(bytes(), 4000u);
+    std::thread([block] { free(block); }).join();
+    EXPECT_EQ(bytes(), 0u);
+}
+
+TEST_F(MallocFamily, TheCLibrarysOwnAllocationsAreCounted) {
+    nd::MemoryScope scope(tag_);
+    char* copy = strdup("the C library allocates too");
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(bytes(), strlen(copy) + 1);
+    free(copy);
+    char* formatted = nullptr;
+    ASSERT_GT(asprintf(&formatted, "%d %s", 42, "strings"), 0);
+    EXPECT_GE(bytes(), strlen(formatted) + 1);
+    free(formatted);
+    EXPECT_EQ(bytes(), 0u);
+    // stdio: a stream's buffer and getline's line.
+    FILE* stream = fmemopen(const_cast<char*>("first line\nsecond\n"), 18, "r");
+    ASSERT_NE(stream, nullptr);
+    char* line = nullptr;
+    std::size_t capacity = 0;
+    ASSERT_GT(getline(&line, &capacity, stream), 0);
+    EXPECT_GE(bytes(), capacity);
+    free(line);
+    fclose(stream);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+TEST_F(MallocFamily, UsableSizeIsTheRequestedSize) {
+    void* block = malloc(37);
+    EXPECT_EQ(malloc_usable_size(block), 37u);
+    EXPECT_EQ(malloc_usable_size(nullptr), 0u);
+    free(block);
+}
+
+TEST_F(MallocFamily, ACLibraryLoadedWithDlopenIsCounted) {
+    // libm is already mapped; a C library loaded now (Debian's libz) allocates through our malloc.
+    void* zlib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (zlib == nullptr) {
+        GTEST_SKIP() << "libz.so.1 is not installed: " << dlerror();
+    }
+    using DeflateInit = int (*)(void*, int, const char*, int);
+    using DeflateEnd = int (*)(void*);
+    const auto init = reinterpret_cast<DeflateInit>(dlsym(zlib, "deflateInit_"));
+    const auto end = reinterpret_cast<DeflateEnd>(dlsym(zlib, "deflateEnd"));
+    const auto version = reinterpret_cast<const char* (*)()>(dlsym(zlib, "zlibVersion"));
+    ASSERT_TRUE(init && end && version);
+    alignas(16) unsigned char stream[112] = {};  // z_stream, zalloc/zfree null: malloc/free
+    {
+        nd::MemoryScope scope(tag_);
+        ASSERT_EQ(init(stream, 6, version(), sizeof(stream)), 0);
+    }
+    EXPECT_GT(bytes(), 200'000u);  // deflate's window, hash chains and pending buffer
+    end(stream);
+    EXPECT_EQ(bytes(), 0u);
+    dlclose(zlib);
+}
+
+TEST_F(MallocFamily, FreeOfABlockFromOperatorNewIsReported) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            char* block = new char[100];
+            escape(block);
+            free(nebula::debug::testing::opaque(block));
+        },
+        "nebula-debug: free\\(\\) of 0x[0-9a-f]+, a block of 100 bytes charged to tag "
+        "'Untagged' that operator new made \\(mismatched allocation and deallocation\\)");
+}
+
+TEST_F(MallocFamily, ADoubleFreeIsReported) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            void* block = malloc(48);
+            escape(block);
+            void* again = nebula::debug::testing::opaque(block);
+            free(block);
+            free(again);
+        },
+        "nebula-debug: double free of 0x[0-9a-f]+: a block of 48 bytes");
+}
+
+TEST_F(MallocFamily, MallocDuringThreadExitAndStaticDestructionIsCounted) {
+    // A thread_local destructor mallocs and frees after the thread's counters were folded.
+    struct AllocatesAtExit {
+        ~AllocatesAtExit() {
+            void* block = malloc(77);
+            escape(block);
+            free(block);
+        }
+    };
+    const nd::AllocatorStats before = nd::allocator_stats();
+    std::thread([] {
+        thread_local AllocatesAtExit at_exit;
+        escape(&at_exit);
+    }).join();
+    EXPECT_GE(nd::allocator_stats().allocation_count, before.allocation_count + 1);
+    EXPECT_EXIT(
+        {
+            static struct AtStaticDestruction {
+                ~AtStaticDestruction() {
+                    const nd::AllocatorStats start = nd::allocator_stats();
+                    void* block = malloc(123);
+                    const bool counted =
+                        nd::allocator_stats().allocated_bytes == start.allocated_bytes + 123;
+                    free(block);
+                    _exit(counted ? 0 : 1);
+                }
+            } at_static_destruction;
+            escape(&at_static_destruction);
+            std::exit(2);
+        },
+        ::testing::ExitedWithCode(0), "");
+}
+
+// Run by CTest with Debian's jemalloc preloaded (NEBULA_EXPECT_JEMALLOC=1): the blocks come from
+// jemalloc, and the counts above still hold. Elsewhere it checks the block came from glibc.
+TEST_F(MallocFamily, BlocksComeFromTheAllocatorTheProcessWouldUseOtherwise) {
+    using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+    const auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+    const char* expected = getenv("NEBULA_EXPECT_JEMALLOC");
+    if (expected == nullptr || expected[0] != '1') {
+        EXPECT_EQ(mallctl, nullptr) << "jemalloc is loaded though the test did not ask for it";
+        struct mallinfo2 before = mallinfo2();
+        void* block = malloc(100000);
+        escape(block);
+        EXPECT_GE(mallinfo2().uordblks + mallinfo2().hblkhd, before.uordblks + before.hblkhd);
+        free(block);
+        return;
+    }
+    ASSERT_NE(mallctl, nullptr) << "NEBULA_EXPECT_JEMALLOC=1 but jemalloc is not preloaded";
+    std::uint64_t allocated_before = 0;
+    std::uint64_t allocated_after = 0;
+    std::size_t length = sizeof(std::uint64_t);
+    ASSERT_EQ(mallctl("thread.allocated", &allocated_before, &length, nullptr, 0), 0);
+    nd::MemoryScope scope(tag_);
+    void* block = malloc(10'000'000);
+    escape(block);
+    ASSERT_EQ(mallctl("thread.allocated", &allocated_after, &length, nullptr, 0), 0);
+    EXPECT_GE(allocated_after - allocated_before, 10'000'000u);
+    EXPECT_EQ(bytes(), 10'000'000u);
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+}  // namespace
