@@ -49,23 +49,53 @@ void report_bad_free(const void* block) noexcept {
     std::abort();
 }
 
-void report_mismatched_free(const void* block, Releaser releaser) noexcept {
-    BlockHeader header;
-    std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
+void report_mismatched_free(const void* block, Releaser releaser, std::uint64_t size,
+                            std::uint16_t tag_index) noexcept {
     const bool by_free = releaser == Releaser::c_free;
-    const std::string_view tag = tag_name_or_unknown(header.tag);
+    const std::string_view tag = tag_name_or_unknown(tag_index);
     char message[320];
     const int length = std::snprintf(
         message, sizeof(message),
         "nebula-debug: %s of %p, a block of %llu bytes charged to tag '%.*s' that %s made "
         "(mismatched allocation and deallocation)\n",
-        by_free ? "free()" : "operator delete", block, static_cast<unsigned long long>(header.size),
+        by_free ? "free()" : "operator delete", block, static_cast<unsigned long long>(size),
         static_cast<int>(tag.size()), tag.data(), by_free ? "operator new" : "malloc()");
     if (length > 0) {
         platform::write_error(message,
                               std::min(static_cast<std::size_t>(length), sizeof(message) - 1));
     }
     std::abort();
+}
+
+bool release_aligned_entry(void* block, Releaser releaser) noexcept {
+    AlignedEntry entry;
+    if (!aligned_table::remove(block, entry)) {
+        return false;
+    }
+    const bool c_family = entry.family == static_cast<std::uint8_t>(Family::c);
+    if ((releaser == Releaser::c_free && !c_family) ||
+        (releaser == Releaser::cpp_delete && c_family)) {
+        report_mismatched_free(block, releaser, entry.size, entry.tag);
+    }
+    count_deallocation(*t_counters, entry.tag, entry.size);
+    underlying::release_aligned(block);
+    return true;
+}
+
+void release_unsealed_block(void* block, Releaser releaser) noexcept {
+    if (release_aligned_entry(block, releaser)) {
+        return;
+    }
+    BlockHeader header;
+    std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
+    if (releaser != Releaser::c_free || freed_block(header).freed) {
+        report_bad_free(block);
+    }
+#if NEBULA_TRACK_MALLOC
+    if (!underlying::is_bootstrap_block(block)) {
+        underlying::release(block);
+    }
+#endif
 }
 
 }  // namespace nebula::debug::detail

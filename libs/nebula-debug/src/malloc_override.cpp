@@ -16,21 +16,6 @@
 
 #include "tracked_block.hpp"
 
-namespace nebula::debug::detail {
-
-void release_foreign_block(void* block) noexcept {
-    BlockHeader header;
-    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
-    if (freed_block(header).freed) {
-        report_bad_free(block);
-    }
-    if (!underlying::is_bootstrap_block(block)) {
-        underlying::release(block);
-    }
-}
-
-}  // namespace nebula::debug::detail
-
 namespace {
 
 namespace nd = nebula::debug::detail;
@@ -92,9 +77,30 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
     return moved;
 }
 
-// realloc of a pointer whose header does not check: a double free is reported; a block from the
-// bootstrap arena moves into a tracked block; anything else stays with the allocator underneath.
+// realloc of an over-aligned block (its header in the aligned table): a new one of its alignment.
+void* reallocate_table_block(void* block, const nd::AlignedEntry& entry,
+                             std::size_t size) noexcept {
+    if (entry.family != static_cast<std::uint8_t>(Family::c)) {
+        nd::report_mismatched_free(block, nd::Releaser::c_free, entry.size, entry.tag);
+    }
+    void* moved = nd::allocate_aligned_block<Family::c>(
+        size, std::size_t{1} << entry.alignment_log2, entry.tag);
+    if (moved == nullptr) {
+        return failed();
+    }
+    std::memcpy(moved, block, std::min<std::size_t>(size, entry.size));
+    nd::release_block<nd::Releaser::c_free>(block);
+    return moved;
+}
+
+// realloc of a pointer whose header does not check: an over-aligned block moves to a new one of
+// its alignment; a double free is reported; a block from the bootstrap arena moves into a tracked
+// block; anything else stays with the allocator underneath.
 void* reallocate_foreign(void* block, std::size_t size) noexcept {
+    nd::AlignedEntry entry;
+    if (nd::aligned_table::find(block, entry)) {
+        return reallocate_table_block(block, entry, size);
+    }
     BlockHeader header;
     std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
     if (nd::freed_block(header).freed) {
@@ -152,13 +158,17 @@ void* realloc(void* block, std::size_t size) noexcept {
         free(block);
         return nullptr;
     }
+    nd::AlignedEntry entry;
+    if (nd::may_start_a_mapping(block) && nd::aligned_table::find(block, entry)) {
+        return reallocate_table_block(block, entry, size);
+    }
     BlockHeader header;
     std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
     if (header.seal != nd::block_seal(block, header.size, nd::packed_fields(header))) {
         return reallocate_foreign(block, size);
     }
     if ((header.layout & nd::kCFamilyBlock) == 0) {
-        nd::report_mismatched_free(block, nd::Releaser::c_free);
+        nd::report_mismatched_free(block, nd::Releaser::c_free, header.size, header.tag);
     }
     if (size > nd::kMaxBlockBytes) {
         return failed();
@@ -218,6 +228,10 @@ void* pvalloc(std::size_t size) noexcept {
 std::size_t malloc_usable_size(void* block) noexcept {
     if (block == nullptr) {
         return 0;
+    }
+    nd::AlignedEntry entry;
+    if (nd::aligned_table::find(block, entry)) {
+        return entry.size;
     }
     BlockHeader header;
     std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));

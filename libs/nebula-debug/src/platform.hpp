@@ -29,6 +29,7 @@ std::size_t page_size() noexcept;
 // Zeroed pages straight from the operating system, never returned: for the tracker's own
 // bookkeeping, which must not come from the allocator it tracks. Null on failure.
 void* allocate_pages(std::size_t bytes) noexcept;
+void release_pages(void* pages, std::size_t bytes) noexcept;
 
 // The next definition of the C function `name` after the calling library in the dynamic linker's
 // search order (dlsym(RTLD_NEXT)): what a replaced function forwards to. Null where none.

@@ -67,6 +67,10 @@ void* find_next_symbol(const char* name) noexcept {
     return dlsym(RTLD_NEXT, name);
 }
 
+void release_pages(void* pages, std::size_t bytes) noexcept {
+    munmap(pages, bytes);
+}
+
 void write_error(const char* text, std::size_t length) noexcept {
     while (length > 0) {
         const ssize_t written = write(STDERR_FILENO, text, length);

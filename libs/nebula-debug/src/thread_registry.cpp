@@ -7,6 +7,7 @@
 #include <mutex>
 #include <new>
 
+#include "aligned_table.hpp"
 #include "block_cache.hpp"
 #include "platform.hpp"
 #include "spin_lock.hpp"
@@ -357,7 +358,7 @@ std::size_t tracking_overhead_bytes() noexcept {
         }
     }
     return allocator_stats().live_allocations() * kBlockHeaderBytes + pool_bytes +
-           static_cast<std::size_t>(cached_bytes);
+           detail::aligned_table::bytes() + static_cast<std::size_t>(cached_bytes);
 }
 
 void release_cached_blocks() noexcept {

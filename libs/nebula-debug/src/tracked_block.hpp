@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "aligned_table.hpp"
 #include "block_cache.hpp"
 #include "thread_counters.hpp"
 #include "underlying_allocator.hpp"
@@ -102,12 +103,24 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // (double free, never handed out or overwritten; or made by the other family) and the tag and
 // size it was charged to.
 [[noreturn, gnu::cold]] void report_bad_free(const void* block) noexcept;
-[[noreturn, gnu::cold]] void report_mismatched_free(const void* block, Releaser releaser) noexcept;
+[[noreturn, gnu::cold]] void report_mismatched_free(const void* block, Releaser releaser,
+                                                    std::uint64_t size, std::uint16_t tag) noexcept;
 
-// Cold path, in malloc_override.cpp: free() of a pointer whose header does not check. A double
-// free is reported as above; anything else was made by the allocator under the tracker (before the
-// replacement took effect, or by code that called it directly) and goes back to it uncounted.
-[[gnu::cold]] void release_foreign_block(void* block) noexcept;
+// Cold path, in block_check.cpp: the release of a pointer whose header does not check. An
+// over-aligned block (aligned_table.hpp) is released; a double free is reported; for free(), any
+// other pointer was made by the allocator under the tracker (before the replacement took effect,
+// or by code that called it directly) and goes back to it uncounted; for delete it is reported.
+[[gnu::cold]] void release_unsealed_block(void* block, Releaser releaser) noexcept;
+// Cold path, in block_check.cpp: releases the block if the aligned table holds it.
+[[gnu::cold]] bool release_aligned_entry(void* block, Releaser releaser) noexcept;
+
+// A page-aligned block may be the first byte of a mapping (an over-aligned block from an allocator
+// like jemalloc): the 16 bytes before it are then not even mapped, so the aligned table is asked
+// first. Other blocks' headers lie in the block's own page. 4 KiB: the smallest page there is.
+inline constexpr std::uintptr_t kSmallestPageBytes = 4096;
+inline bool may_start_a_mapping(const void* block) noexcept {
+    return (reinterpret_cast<std::uintptr_t>(block) & (kSmallestPageBytes - 1)) == 0;
+}
 
 // The hot path is inlined into every entry point (operator new and delete, tracked_malloc and
 // tracked_free): without the attribute GCC stops inlining it once the checks are in.
@@ -159,22 +172,36 @@ NEBULA_HOT_PATH void* allocate_block(std::size_t size) noexcept {
 }
 
 // A block at `alignment` (a power of two above the default), charged to `tag`; null on failure.
-// The header takes a whole alignment unit in front of the block, so the block stays aligned.
+// Up to kMaxHeaderAlignment the header takes a whole alignment unit in front of the block, so the
+// block stays aligned; past it the header goes to the aligned table instead.
 template <Family kFamily>
 inline void* allocate_aligned_block(std::size_t size, std::size_t alignment,
                                     std::uint16_t tag) noexcept {
     if (alignment > kMaxBlockBytes / 4 || size > kMaxBlockBytes - 2 * alignment) {
         return nullptr;
     }
+    const auto alignment_log2 = static_cast<std::uint8_t>(std::countr_zero(alignment));
+    if (alignment > kMaxHeaderAlignment) {
+        void* block = underlying::allocate_aligned(alignment, size == 0 ? alignment : size);
+        if (block == nullptr) {
+            return nullptr;
+        }
+        if (!aligned_table::insert({reinterpret_cast<std::uintptr_t>(block), size, tag,
+                                    alignment_log2, static_cast<std::uint8_t>(kFamily)})) {
+            underlying::release_aligned(block);
+            return nullptr;
+        }
+        count_allocation(*t_counters, tag, size);
+        return block;
+    }
     const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
     void* raw = underlying::allocate_aligned(alignment, padded);
     if (raw == nullptr) {
         return nullptr;
     }
-    const auto offset_log2 = static_cast<std::uint8_t>(std::countr_zero(alignment));
     return finish_block(*t_counters, raw,
-                        static_cast<std::uint8_t>(offset_log2 | std::uint8_t(kFamily)), size, tag,
-                        kUncached);
+                        static_cast<std::uint8_t>(alignment_log2 | std::uint8_t(kFamily)), size,
+                        tag, kUncached);
 }
 
 // Gives a block's memory back: to this thread's cache, or to the allocator under the tracker.
@@ -195,21 +222,22 @@ NEBULA_HOT_PATH void release_block(void* block) noexcept {
     if (block == nullptr) {
         return;
     }
+    if (may_start_a_mapping(block)) [[unlikely]] {
+        if (release_aligned_entry(block, kReleaser)) {
+            return;
+        }
+    }
     auto* user = static_cast<char*>(block);
     BlockHeader header;
     std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
     if (header.seal != block_seal(block, header.size, packed_fields(header))) [[unlikely]] {
-        if constexpr (kReleaser == Releaser::c_free) {
-            release_foreign_block(block);
-            return;
-        } else {
-            report_bad_free(block);
-        }
+        release_unsealed_block(block, kReleaser);
+        return;
     }
     if constexpr (kReleaser != Releaser::any) {
         constexpr auto kExpected = kReleaser == Releaser::c_free ? kCFamilyBlock : 0;
         if ((header.layout & kCFamilyBlock) != kExpected) [[unlikely]] {
-            report_mismatched_free(block, kReleaser);
+            report_mismatched_free(block, kReleaser, header.size, header.tag);
         }
     }
     const std::uint32_t freed = freed_seal(header.size);
