@@ -34,6 +34,8 @@ void release_pages(void* pages, std::size_t bytes) noexcept;
 // The next definition of the C function `name` after the calling library in the dynamic linker's
 // search order (dlsym(RTLD_NEXT)): what a replaced function forwards to. Null where none.
 void* find_next_symbol(const char* name) noexcept;
+// The definition of the C function `name` the whole process uses (dlsym(RTLD_DEFAULT)).
+void* find_process_symbol(const char* name) noexcept;
 
 // Writes a message to standard error with no buffering and no allocation: for reports made from
 // inside the allocator, whose heap may be corrupt.

@@ -67,6 +67,10 @@ void* find_next_symbol(const char* name) noexcept {
     return dlsym(RTLD_NEXT, name);
 }
 
+void* find_process_symbol(const char* name) noexcept {
+    return dlsym(RTLD_DEFAULT, name);
+}
+
 void release_pages(void* pages, std::size_t bytes) noexcept {
     munmap(pages, bytes);
 }

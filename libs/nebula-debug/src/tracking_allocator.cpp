@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "tracked_block.hpp"
+#include "underlying_allocator.hpp"
 
 namespace nebula::debug {
 
@@ -66,7 +67,11 @@ bool tracking_allocator_enabled() noexcept {
 }
 
 bool malloc_family_tracked() noexcept {
-    return NEBULA_TRACK_MALLOC != 0;
+#if NEBULA_TRACK_MALLOC
+    return detail::underlying::replaces_process_malloc();
+#else
+    return false;
+#endif
 }
 
 }  // namespace nebula::debug

@@ -17,6 +17,7 @@ alignas(64) constinit char g_bootstrap_arena[16 * 1024];
 constinit std::atomic<std::size_t> g_bootstrap_used{0};
 constinit std::atomic<int> g_resolution{0};  // 0: not started, 1: in progress, 2: done
 constinit thread_local bool t_resolving = false;
+constinit bool g_replaces_process_malloc = false;
 
 void* bootstrap_allocate(std::size_t size) noexcept {
     const std::size_t rounded = (size + 15) & ~std::size_t{15};
@@ -27,9 +28,21 @@ void* bootstrap_allocate(std::size_t size) noexcept {
     return g_bootstrap_arena + offset;
 }
 
+// Where the tracker's memory comes from: the definitions after ours, unless this copy's
+// operator new is the process's but its malloc is not (an allocator loaded ahead of the shared
+// libnebula-debug-allocator): then the process's own, so that every block, whoever frees it, goes
+// back to the allocator that made it. (A second copy of the tracker in a module keeps to the
+// definitions after it, which end at the C library.)
+constinit bool g_use_process_malloc = false;
 template <class Function>
 Function next(const char* name) noexcept {
-    return reinterpret_cast<Function>(platform::find_next_symbol(name));
+    return reinterpret_cast<Function>(g_use_process_malloc ? platform::find_process_symbol(name)
+                                                           : platform::find_next_symbol(name));
+}
+
+bool in_this_copy(const void* address) noexcept {
+    return address != nullptr &&
+           platform::object_base(address) == platform::object_base(&g_bootstrap_arena);
 }
 
 // Returns false when this thread is the one resolving: the caller serves its call from the arena.
@@ -43,6 +56,9 @@ bool resolve() noexcept {
     int expected = 0;
     if (g_resolution.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
         t_resolving = true;
+        g_replaces_process_malloc = in_this_copy(platform::find_process_symbol("malloc"));
+        g_use_process_malloc =
+            !g_replaces_process_malloc && in_this_copy(platform::process_operator_new());
         Functions found{next<decltype(Functions::malloc)>("malloc"),
                         next<decltype(Functions::free)>("free"),
                         next<decltype(Functions::calloc)>("calloc"),
@@ -96,6 +112,11 @@ std::size_t usable_size_first(void* block) noexcept {
 
 constinit Functions g_next{malloc_first,  free_first,          calloc_first,
                            realloc_first, aligned_alloc_first, usable_size_first};
+
+bool replaces_process_malloc() noexcept {
+    resolve();
+    return g_replaces_process_malloc;
+}
 
 bool is_bootstrap_block(const void* block) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(block);

@@ -51,6 +51,11 @@ inline void release_aligned(void* block) noexcept {
 inline std::size_t usable_size(void* block) noexcept {
     return g_next.usable_size(block);
 }
+// True when this tracker's malloc is the process's. Not so when an allocator loaded ahead of the
+// shared libnebula-debug-allocator (jemalloc through LD_PRELOAD) takes the C family: the tracker
+// then allocates from that allocator too and counts operator new only.
+bool replaces_process_malloc() noexcept;
+
 // True for blocks handed out while the next allocator was being looked up (the lookup itself may
 // allocate): they come from a small static arena and are never freed.
 bool is_bootstrap_block(const void* block) noexcept;
