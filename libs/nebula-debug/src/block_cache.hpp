@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "thread_counters.hpp"
+#include "visibility.hpp"
 
 // GCC says AddressSanitizer with __SANITIZE_ADDRESS__, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
@@ -22,7 +23,7 @@
 #endif
 #if NEBULA_ADDRESS_SANITIZER
 #include <sanitizer/asan_interface.h>
-#include "visibility.hpp"
+#include <sanitizer/lsan_interface.h>
 #endif
 
 NEBULA_INTERNAL_BEGIN
@@ -53,6 +54,16 @@ inline void expose_user_bytes([[maybe_unused]] void* raw, [[maybe_unused]] std::
 #if NEBULA_ADDRESS_SANITIZER
     hide_user_bytes(raw, size_class);
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(raw) + kBlockHeaderBytes, size);
+#endif
+}
+
+// The pool pages that hold the threads' counters hold the caches' only links to their blocks:
+// LeakSanitizer must scan them as it scans thread-local storage, or it reports cached blocks
+// as leaked at exit.
+inline void scan_for_leak_checker([[maybe_unused]] const void* pages,
+                                  [[maybe_unused]] std::size_t bytes) noexcept {
+#if NEBULA_ADDRESS_SANITIZER
+    __lsan_register_root_region(pages, bytes);
 #endif
 }
 

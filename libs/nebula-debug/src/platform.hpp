@@ -18,7 +18,7 @@ void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
 void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)()) noexcept;
 
 // A block of `size` bytes at `alignment` (a power of two above the default) from the C runtime,
-// and its release: aligned_alloc and free where the C runtime has them, _aligned_malloc and
+// and its release: posix_memalign and free where the C runtime has them, _aligned_malloc and
 // _aligned_free on Windows, whose free() cannot take an aligned block. Null on failure.
 void* aligned_allocate(std::size_t alignment, std::size_t size) noexcept;
 void aligned_release(void* block) noexcept;

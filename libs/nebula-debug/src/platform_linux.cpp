@@ -47,7 +47,10 @@ void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)())
 }
 
 void* aligned_allocate(std::size_t alignment, std::size_t size) noexcept {
-    return std::aligned_alloc(alignment, size);
+    // posix_memalign, not aligned_alloc: C11 wants the size a multiple of the alignment (ASan
+    // enforces it), and rounding it up would cost up to an alignment unit per block.
+    void* block = nullptr;
+    return posix_memalign(&block, alignment, size) == 0 ? block : nullptr;
 }
 
 void aligned_release(void* block) noexcept {

@@ -51,6 +51,7 @@ ThreadCounters* take_pooled_counters() noexcept {
             return nullptr;
         }
         g_pool_bytes += kChunkBytes;
+        scan_for_leak_checker(chunk, kChunkBytes);
         for (std::size_t i = 0; i < kCountersPerPoolChunk; ++i) {
             chunk[i].next = g_free_counters;
             g_free_counters = &chunk[i];

@@ -114,12 +114,18 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // Cold path, in block_check.cpp: releases the block if the aligned table holds it.
 [[gnu::cold]] bool release_aligned_entry(void* block, Releaser releaser) noexcept;
 
-// A page-aligned block may be the first byte of a mapping (an over-aligned block from an allocator
-// like jemalloc): the 16 bytes before it are then not even mapped, so the aligned table is asked
-// first. Other blocks' headers lie in the block's own page. 4 KiB: the smallest page there is.
-inline constexpr std::uintptr_t kSmallestPageBytes = 4096;
+// Whether the aligned table must be asked before the 16 bytes in front of a block are read. A
+// page-aligned block may be the first byte of a mapping (an over-aligned block from an allocator
+// like jemalloc), with nothing mapped in front of it; other blocks' fronts lie in their own page
+// (4 KiB: the smallest page there is). Under AddressSanitizer the front of every block the table
+// holds (aligned to 128 bytes or more) is a redzone it would report.
+#if NEBULA_ADDRESS_SANITIZER
+inline constexpr std::uintptr_t kTableFirstAlignment = 2 * kMaxHeaderAlignment;
+#else
+inline constexpr std::uintptr_t kTableFirstAlignment = 4096;
+#endif
 inline bool may_start_a_mapping(const void* block) noexcept {
-    return (reinterpret_cast<std::uintptr_t>(block) & (kSmallestPageBytes - 1)) == 0;
+    return (reinterpret_cast<std::uintptr_t>(block) & (kTableFirstAlignment - 1)) == 0;
 }
 
 // The hot path is inlined into every entry point (operator new and delete, tracked_malloc and
@@ -242,9 +248,9 @@ NEBULA_HOT_PATH void release_block(void* block) noexcept {
     }
     const std::uint32_t freed = freed_seal(header.size);
     std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
-    ThreadCounters& thread = *t_counters;
-    count_deallocation(thread, header.tag, header.size);
-    release_raw(thread, user - offset_of(header.layout), header.layout, header.cache_class);
+    count_deallocation(*t_counters, header.tag, header.size);
+    // Read again: a thread's first call registers it in the count above.
+    release_raw(*t_counters, user - offset_of(header.layout), header.layout, header.cache_class);
 }
 
 }  // namespace nebula::debug::detail
