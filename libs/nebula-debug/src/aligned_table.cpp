@@ -5,6 +5,7 @@
 // at most 64 bytes per live block (beyond the first kInitialCapacity slots).
 #include "aligned_table.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include "platform.hpp"
@@ -17,7 +18,9 @@ constinit SpinLock g_lock;
 [[maybe_unused]] const bool g_lock_survives_fork = hold_across_fork<g_lock>();
 constinit AlignedEntry* g_slots = nullptr;
 constinit std::size_t g_capacity = 0;  // a power of two
-constinit std::size_t g_count = 0;
+// Read without the lock by find and remove: most processes never hold an over-aligned block, and
+// a page-aligned ordinary block (1 in 256) must not take a lock to learn that.
+constinit std::atomic<std::size_t> g_count{0};
 
 constexpr std::size_t kInitialCapacity = 1024;
 
@@ -72,16 +75,20 @@ std::size_t slot_of(std::uintptr_t block) noexcept {
 
 bool insert(const AlignedEntry& entry) noexcept {
     std::lock_guard lock(g_lock);
-    if ((g_count + 1) * 4 > g_capacity * 3 &&
+    const std::size_t count = g_count.load(std::memory_order_relaxed);
+    if ((count + 1) * 4 > g_capacity * 3 &&
         !resize(g_capacity == 0 ? kInitialCapacity : g_capacity * 2)) {
         return false;
     }
     place(g_slots, g_capacity, entry);
-    ++g_count;
+    g_count.store(count + 1, std::memory_order_relaxed);
     return true;
 }
 
 bool find(const void* block, AlignedEntry& entry) noexcept {
+    if (g_count.load(std::memory_order_relaxed) == 0) {
+        return false;
+    }
     std::lock_guard lock(g_lock);
     const std::size_t slot = slot_of(reinterpret_cast<std::uintptr_t>(block));
     if (slot == g_capacity) {
@@ -92,13 +99,17 @@ bool find(const void* block, AlignedEntry& entry) noexcept {
 }
 
 bool remove(const void* block, AlignedEntry& entry) noexcept {
+    if (g_count.load(std::memory_order_relaxed) == 0) {
+        return false;
+    }
     std::lock_guard lock(g_lock);
     std::size_t hole = slot_of(reinterpret_cast<std::uintptr_t>(block));
     if (hole == g_capacity) {
         return false;
     }
     entry = g_slots[hole];
-    --g_count;
+    const std::size_t count = g_count.load(std::memory_order_relaxed) - 1;
+    g_count.store(count, std::memory_order_relaxed);
     // Backward-shift: pull later entries of the probe run into the hole when their home allows.
     for (std::size_t next = (hole + 1) & (g_capacity - 1); g_slots[next].block != 0;
          next = (next + 1) & (g_capacity - 1)) {
@@ -111,7 +122,7 @@ bool remove(const void* block, AlignedEntry& entry) noexcept {
         }
     }
     g_slots[hole] = AlignedEntry{};
-    if (g_capacity > kInitialCapacity && g_count * 16 < g_capacity * 3) {
+    if (g_capacity > kInitialCapacity && count * 16 < g_capacity * 3) {
         resize(g_capacity / 2);  // if the pages cannot be had, the table just stays larger
     }
     return true;
