@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Installs every Debian package nebula-debug needs to build, test, benchmark and run the demo.
 # Non-interactive and idempotent; runs as root or through sudo.
+#   scripts/setup.sh          the Linux build
+#   scripts/setup.sh mingw    also the Windows cross toolchain (MinGW-w64, POSIX threads) and Wine,
+#                             for the mingw preset only (a few hundred MB the default build skips)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format clang libfuzzer-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libspdlog-dev libfmt-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev
-  xvfb xauth
+  xvfb xauth python3
   libjemalloc2
 )
+case "${1:-}" in
+  "") ;;
+  mingw) packages+=(g++-mingw-w64-x86-64-posix wine wine64 googletest) ;;
+  *) echo "setup: unknown extra '$1' (expected: mingw)" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

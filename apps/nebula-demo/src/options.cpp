@@ -91,12 +91,15 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                                    std::string(*value) + "'";
                 }
             }
-        } else if (flag.name == "--screenshot" || flag.name == "--config") {
+        } else if (flag.name == "--screenshot" || flag.name == "--config" ||
+                   flag.name == "--snapshot") {
             if (const auto value = take_value()) {
                 if (value->empty()) {
                     parsed.error = std::string(flag.name) + " needs a file name";
                 } else if (flag.name == "--screenshot") {
                     options.screenshot_path = std::string(*value);
+                } else if (flag.name == "--snapshot") {
+                    options.snapshot_path = std::string(*value);
                 } else {
                     options.config_path = std::string(*value);
                 }
@@ -112,9 +115,10 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
 }
 
 std::string usage_text(std::string_view program) {
-    std::string text = "Usage: " + std::string(program) +
-                       " [--scenario NAME] [--headless] [--frames N] [--view-distance N]\n"
-                       "       [--screenshot FILE.png] [--config FILE.toml]\n";
+    std::string text =
+        "Usage: " + std::string(program) +
+        " [--scenario NAME] [--headless] [--frames N] [--view-distance N]\n"
+        "       [--screenshot FILE.png] [--config FILE.toml] [--snapshot FILE.json]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
 camera flight and shows its memory live in the "Memory Usage" panel.
@@ -131,6 +135,8 @@ camera flight and shows its memory live in the "Memory Usage" panel.
   --screenshot FILE     Render N frames (default )" +
             std::to_string(kDefaultScreenshotFrames) + R"() in a window and save the last as PNG.
   --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).
+  --snapshot FILE.json  At the end of the run (any mode), write every subsystem's memory, the
+                        allocator's totals and the resident memory's breakdown as JSON.
   -h, --help            Show this help.
 
 In a window: F1 shows or hides the panel, Esc quits.

@@ -1,10 +1,29 @@
 #include "session.hpp"
 
+#include <nebula/debug/memory_snapshot.hpp>
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 namespace nebula::demo {
+
+void write_requested_snapshot(const std::optional<std::string>& path,
+                              const nebula::debug::MemoryBudget& budget) {
+    if (!path) {
+        return;
+    }
+    std::string error;
+    if (nebula::debug::write_memory_snapshot(budget, *path, &error)) {
+        fmt::print("nebula-demo: wrote the memory snapshot {}\n", *path);
+    } else {
+        fmt::print(stderr, "nebula-demo: {}\n", error);
+    }
+    std::fflush(stdout);
+}
 
 DemoSession::DemoSession(nebula::debug::MemoryBudget& budget, const Scenario& scenario,
                          const WorldSettings& settings)

@@ -9,6 +9,7 @@
 #include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ namespace nebula::demo {
 inline constexpr double kFramesPerSecond = 60.0;  // the fixed step of headless and screenshot runs
 // The demo's world is the seed's engine at 1/16 scale; so is the gap that reads as a leak.
 inline constexpr std::size_t kLeakGapThresholdBytes = 2 * 1024 * 1024;
+
+// --snapshot: writes the budget's subsystems, the allocator's totals and the resident memory's
+// breakdown to `path` (when given) and says so on standard output. A file that cannot be written
+// is one line on standard error; the run goes on and ends as it would have.
+void write_requested_snapshot(const std::optional<std::string>& path,
+                              const nebula::debug::MemoryBudget& budget);
 
 class DemoSession {
 public:

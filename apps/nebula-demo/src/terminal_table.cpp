@@ -1,5 +1,6 @@
 #include "terminal_table.hpp"
 
+#include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <fmt/format.h>
@@ -39,11 +40,45 @@ std::string signed_memory(std::int64_t bytes) {
 
 }  // namespace
 
+std::string resident_line(const nd::ResidentBreakdown& resident, std::size_t tracked_bytes,
+                          bool tracking) {
+    if (resident.resident_bytes == 0) {
+        return "Resident: N/A";
+    }
+    std::string text = fmt::format("Resident {} = ", nd::format_memory(resident.resident_bytes));
+    auto out = std::back_inserter(text);
+    if (tracking) {
+        // Requested bytes, some perhaps not resident yet: at most the heap they live in.
+        const std::size_t tracked = std::min(tracked_bytes, resident.heap_bytes);
+        fmt::format_to(out, "tracked {} + allocator overhead {}", nd::format_memory(tracked),
+                       nd::format_memory(resident.heap_bytes - tracked));
+    } else {
+        fmt::format_to(out, "heap {}", nd::format_memory(resident.heap_bytes));
+    }
+    const std::size_t unattributed = resident.other_anonymous_bytes + resident.other_bytes;
+    fmt::format_to(
+        out,
+        " + code {} + mapped files {} + stacks {} + GPU {} + other {} "
+        "({:.1f}% unattributed)",
+        nd::format_memory(resident.code_bytes), nd::format_memory(resident.file_bytes),
+        nd::format_memory(resident.stack_bytes), nd::format_memory(resident.gpu_bytes),
+        nd::format_memory(unattributed),
+        100.0 * static_cast<double>(unattributed) / static_cast<double>(resident.resident_bytes));
+    return text;
+}
+
 std::string memory_table(const nd::MemoryBudget& budget, bool color,
                          const nd::LeakWatch* leak_watch) {
     const bool tracking = nd::tracking_allocator_enabled();
     const std::vector<std::pair<std::string, nd::SubsystemMemory>> rows = budget.subsystems();
+    // The Untagged row: the allocator's bytes outside every subsystem's tag.
+    const bool untagged_row =
+        tracking && std::none_of(rows.begin(), rows.end(),
+                                 [](const auto& row) { return row.first == nd::kUntaggedName; });
     std::size_t name_width = std::string_view("Subsystem").size();
+    if (untagged_row) {
+        name_width = std::max(name_width, nd::kUntaggedName.size());
+    }
     for (const auto& [name, memory] : rows) {
         name_width = std::max(name_width, name.size());
     }
@@ -102,16 +137,21 @@ std::string memory_table(const nd::MemoryBudget& budget, bool color,
         text += '\n';
     }
 
+    if (untagged_row) {
+        fmt::format_to(out, "{:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", nd::kUntaggedName,
+                       name_width, "-", kMemoryWidth,
+                       nd::format_memory(nd::allocator_stats(nd::kUntagged).allocated_bytes),
+                       kMemoryWidth, "-", kMemoryWidth, "-", kMemoryWidth, "-", kMemoryWidth);
+    }
+
     const std::size_t total_budget = budget.total_budget();
     fmt::format_to(out, "Tracked Total: {}  /  Budget: {}\n",
                    nd::format_memory(budget.total_current()),
                    total_budget > 0 ? nd::format_memory(total_budget) : "N/A");
-    const std::size_t resident = nd::process_resident_bytes();
-    fmt::format_to(out, "Resident: {}", resident > 0 ? nd::format_memory(resident) : "N/A");
+    text +=
+        resident_line(nd::resident_breakdown(), nd::allocator_stats().allocated_bytes, tracking);
     if (tracking) {
-        const std::size_t allocated = nd::allocator_stats().allocated_bytes;
-        fmt::format_to(out, "  Untracked: {}  Tracking overhead: {}",
-                       nd::format_memory(resident > allocated ? resident - allocated : 0),
+        fmt::format_to(out, "\nTracking overhead: {}",
                        nd::format_memory(nd::tracking_overhead_bytes()));
     }
     text += '\n';

@@ -3,6 +3,7 @@
 
 #include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/process_memory.hpp>
 
 #include <cstddef>
 #include <map>
@@ -11,11 +12,20 @@
 namespace nebula::demo {
 
 // The panel's columns (Subsystem, Current, Allocator and Gap when tracking is compiled in, Peak,
-// Budget, Usage as a text bar), the allocator's global line above and the totals below.
+// Budget, Usage as a text bar), the allocator's global line above, and below: the Untagged row
+// (the allocator's bytes outside every tag, with tracking), the totals, the resident line
+// (resident_line below) and what the tracking costs.
 // With `color`, rows over their warning threshold are red (ANSI escapes). With a leak watch, rows
 // whose allocator gap is past its threshold are marked "leak?".
 std::string memory_table(const nebula::debug::MemoryBudget& budget, bool color,
                          const nebula::debug::LeakWatch* leak_watch = nullptr);
+
+// "Resident 156.0 MB = tracked A + allocator overhead B + code C + mapped files D + stacks E +
+// GPU F + other G (P% unattributed)": the process's resident memory as resident_breakdown() splits
+// it, the heap split into what the tracker counts (`tracked_bytes`, at most the heap) and the
+// rest; "heap A" without tracking. Other is other_anonymous + other, P its share of resident.
+std::string resident_line(const nebula::debug::ResidentBreakdown& resident,
+                          std::size_t tracked_bytes, bool tracking);
 
 struct RunSummary {
     std::string scenario;

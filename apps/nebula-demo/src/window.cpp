@@ -119,7 +119,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         WorldRenderer renderer(session.world());
         ndi::MemoryHistory history;
         ndi::MemoryPanelState panel;
-        panel.default_size = ImVec2(800.0f, 280.0f);
+        panel.default_size = ImVec2(800.0f, 340.0f);
         panel.leak_watch = &session.leak_watch();
 
         const double start = glfwGetTime();
@@ -167,6 +167,8 @@ int run_window(const DemoOptions& options, DemoSession& session) {
             glfwSwapBuffers(window);
         }
         session.summary().wall_seconds = glfwGetTime() - start;
+        // With the window, its GL context and the world's GPU buffers still alive.
+        write_requested_snapshot(options.snapshot_path, session.budget());
     }
     glfwDestroyWindow(window);
     if (options.screenshot_path && !screenshot_saved && status == 0) {

@@ -23,6 +23,7 @@ TEST(DemoOptions, NoArgumentsOpenAWindowUntilClosed) {
     EXPECT_FALSE(parsed.options.frames);
     EXPECT_FALSE(parsed.options.screenshot_path);
     EXPECT_FALSE(parsed.options.config_path);
+    EXPECT_FALSE(parsed.options.snapshot_path);
 }
 
 TEST(DemoOptions, ReadsEveryFlagInBothSpellings) {
@@ -37,6 +38,16 @@ TEST(DemoOptions, ReadsEveryFlagInBothSpellings) {
     ASSERT_TRUE(window.error.empty()) << window.error;
     EXPECT_EQ(window.options.screenshot_path, "out/panel.png");
     EXPECT_EQ(window.options.frames, 7);
+}
+
+TEST(DemoOptions, SnapshotGoesWithEveryMode) {
+    EXPECT_EQ(parse({"--headless", "--snapshot", "run.json"}).options.snapshot_path, "run.json");
+    const demo::ParsedOptions screenshot =
+        parse({"--screenshot", "a.png", "--snapshot=out/run.json"});
+    ASSERT_TRUE(screenshot.error.empty()) << screenshot.error;
+    EXPECT_EQ(screenshot.options.snapshot_path, "out/run.json");
+    EXPECT_EQ(parse({"--snapshot=w.json"}).options.snapshot_path, "w.json");
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--snapshot FILE.json"));
 }
 
 TEST(DemoOptions, HelpInBothSpellings) {
@@ -63,6 +74,8 @@ TEST(DemoOptions, RejectsMissingAndUnexpectedValues) {
     EXPECT_EQ(parse({"--frames"}).error, "--frames needs a value");
     EXPECT_EQ(parse({"--config"}).error, "--config needs a value");
     EXPECT_EQ(parse({"--screenshot="}).error, "--screenshot needs a file name");
+    EXPECT_EQ(parse({"--snapshot"}).error, "--snapshot needs a value");
+    EXPECT_EQ(parse({"--snapshot="}).error, "--snapshot needs a file name");
     EXPECT_EQ(parse({"--headless=yes"}).error, "--headless takes no value");
 }
 

@@ -8,6 +8,7 @@
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace nd = nebula::debug;
 namespace demo = nebula::demo;
@@ -54,7 +55,48 @@ TEST_F(TerminalTable, HasThePanelsColumnsAndARowPerSubsystem) {
     EXPECT_THAT(meshes, HasSubstr("[##########..........]   50.0%"));
     EXPECT_THAT(line_starting_with(table, "Audio"), ContainsRegex("N/A +\\[\\.{20}\\] +0\\.0%"));
     EXPECT_THAT(table, HasSubstr("Tracked Total: 699.0 MB  /  Budget: N/A"));
-    EXPECT_THAT(table, HasSubstr("Resident: "));
+    EXPECT_THAT(table, HasSubstr("\nResident "));
+}
+
+TEST_F(TerminalTable, UntaggedRowShowsTheAllocatorsBytesOutsideEveryTag) {
+    const std::string table = demo::memory_table(budget_, false);
+    if (!nd::tracking_allocator_enabled()) {
+        EXPECT_THAT(table, Not(HasSubstr("Untagged")));
+        return;
+    }
+    const std::vector<char> untagged(64 * kMiB, 'u');  // made outside every MemoryScope
+    const std::string row = line_starting_with(demo::memory_table(budget_, false), "Untagged");
+    // Current, Allocator, Gap, Peak, Budget; no usage bar: no subsystem reports these bytes.
+    EXPECT_THAT(row, ContainsRegex("^Untagged +- +[0-9.]+ MB +- +- +-$"));
+    EXPECT_GE(std::stod(row.substr(row.find_first_of("0123456789"))), 64.0);
+    // Last of the rows, right above the totals.
+    EXPECT_THAT(table, ContainsRegex("\nUntagged [^\n]*\nTracked Total: "));
+}
+
+TEST_F(TerminalTable, ResidentLineSplitsResidentMemoryByWhatHoldsIt) {
+    nd::ResidentBreakdown resident;
+    resident.resident_bytes = 200 * kMiB;
+    resident.heap_bytes = 100 * kMiB;
+    resident.code_bytes = 40 * kMiB;
+    resident.file_bytes = 20 * kMiB;
+    resident.stack_bytes = 8 * kMiB;
+    resident.gpu_bytes = 12 * kMiB;
+    resident.other_anonymous_bytes = 15 * kMiB;
+    resident.other_bytes = 5 * kMiB;
+    EXPECT_EQ(demo::resident_line(resident, 70 * kMiB, true),
+              "Resident 200.0 MB = tracked 70.0 MB + allocator overhead 30.0 MB + code 40.0 MB + "
+              "mapped files 20.0 MB + stacks 8.0 MB + GPU 12.0 MB + other 20.0 MB "
+              "(10.0% unattributed)");
+    // Tracked bytes not yet resident (a large block never written) are not shown as resident.
+    EXPECT_THAT(demo::resident_line(resident, 300 * kMiB, true),
+                HasSubstr("= tracked 100.0 MB + allocator overhead 0 B + "));
+    EXPECT_THAT(demo::resident_line(resident, 0, false),
+                StartsWith("Resident 200.0 MB = heap 100.0 MB + code"));
+    EXPECT_EQ(demo::resident_line(nd::ResidentBreakdown{}, 0, true), "Resident: N/A");
+
+    const std::string table = demo::memory_table(budget_, false);
+    EXPECT_THAT(table, ContainsRegex("\nResident [0-9.]+ [KMG]?B = .* \\+ other [0-9.]+ [KMG]?B "
+                                     "\\([0-9]+\\.[0-9]% unattributed\\)\n"));
 }
 
 TEST_F(TerminalTable, RowsComeSortedByName) {

@@ -1,5 +1,6 @@
 #include <nebula/debug/imgui/memory_panel.hpp>
 
+#include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "budget_rows.hpp"
@@ -31,8 +32,13 @@ struct PanelCache {
     std::vector<int> display_order;  // indices into the rows, in the table's sort order
     const MemoryHistory* history = nullptr;
     std::vector<ImVec2> history_points;  // one graph's points, reserved for a full window
-    std::size_t resident_bytes = 0;
+    // The process's resident memory and the allocator's totals, read together a few times a
+    // second (resident_breakdown() walks every mapping of the process), and the line they make.
+    ResidentBreakdown resident;
+    AllocatorStats allocator;
     double resident_read_at = -1.0;
+    AllocatorStats untagged;  // the Untagged row's, read every frame like the subsystems' tags
+    char resident_line[320] = {};
 };
 
 }  // namespace detail
@@ -145,6 +151,9 @@ void refresh(PanelCache& cache, const MemoryBudget& budget, const MemoryHistory*
         for (PanelRow& panel_row : cache.panel_rows) {
             panel_row.history_row = detail::kUnresolvedHistoryRow;
         }
+    }
+    if (tracking) {
+        cache.untagged = allocator_stats(kUntagged);
     }
     const std::vector<BudgetRow>& rows = cache.budget_rows.rows();
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -341,6 +350,42 @@ void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const Le
     ImGui::PopID();
 }
 
+// The allocator's bytes outside every subsystem's tag (allocations made outside any MemoryScope),
+// below the subsystems whatever the sort: no subsystem reports them, so only Allocator is filled.
+void draw_untagged_row(const PanelCache& cache) {
+    ImGui::TableNextRow();
+    ImGui::PushID("untagged");
+    if (ImGui::TableSetColumnIndex(kSubsystem)) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetColorU32(ImGuiCol_TextDisabled));
+        ImGui::TextUnformatted(kUntaggedName.data(), kUntaggedName.data() + kUntaggedName.size());
+        ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip(
+                "What the tracking allocator holds outside every subsystem's tag: allocations\n"
+                "made outside any nebula::debug::MemoryScope. No subsystem reports them.");
+        }
+    }
+    // Cell by cell in column order, as ImGui's logging (and a reader of it) takes them.
+    for (const int column : {kCurrent, kAllocator, kGap, kPeak, kBudget}) {
+        if (!ImGui::TableSetColumnIndex(column)) {
+            continue;
+        }
+        if (column != kAllocator) {
+            right_aligned_text("-");
+            continue;
+        }
+        memory_cell(cache.untagged.allocated_bytes);
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip("%zu live allocations outside every tag; peak %s.",
+                              cache.untagged.live_allocations(),
+                              format_memory(cache.untagged.peak_allocated_bytes).c_str());
+        }
+    }
+    ImGui::TableSetColumnIndex(kUsage);
+    ImGui::TableSetColumnIndex(kHistory);
+    ImGui::PopID();
+}
+
 void setup_columns(bool tracking) {
     for (int column = 0; column < kColumnCount; ++column) {
         const ColumnSpec& spec = kColumns[column];
@@ -394,8 +439,13 @@ float minimum_table_width() {
 void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* history,
                 const LeakWatch* leak_watch, bool tracking) {
     const ImGuiStyle& style = ImGui::GetStyle();
-    // Keeps the totals line and the button below the table visible however many rows there are.
+    // Keeps the totals, the resident line (wrapped to the window's width) and the button below the
+    // table visible however many rows there are.
+    const float resident_height =
+        ImGui::CalcTextSize(cache.resident_line, nullptr, false, ImGui::GetContentRegionAvail().x)
+            .y;
     const float footer_height = 1.0f + style.ItemSpacing.y + ImGui::GetTextLineHeightWithSpacing() +
+                                resident_height + style.ItemSpacing.y +
                                 ImGui::GetFrameHeightWithSpacing();
     constexpr ImGuiTableFlags kFlags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Sortable |
@@ -430,42 +480,88 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* hi
                      cache.history_points);
         }
     }
+    if (tracking && std::none_of(rows.begin(), rows.end(),
+                                 [](const BudgetRow& row) { return row.name == kUntaggedName; })) {
+        draw_untagged_row(cache);
+    }
     ImGui::EndTable();
 }
 
-// Resident memory comes from a /proc read: a few microseconds, so it is refreshed a few times a
-// second rather than every frame.
-std::size_t resident_bytes(PanelCache& cache) {
-    constexpr double kRefreshSeconds = 0.25;
-    const double now = ImGui::GetTime();
-    if (cache.resident_read_at < 0.0 || now - cache.resident_read_at >= kRefreshSeconds) {
-        cache.resident_bytes = process_resident_bytes();
-        cache.resident_read_at = now;
-    }
-    return cache.resident_bytes;
-}
+// The breakdown walks every mapping of the process (a fraction of a millisecond to a few, see
+// docs/benchmarks.md), so it is refreshed a few times a second rather than every frame, together
+// with the allocator's totals it is split against. Allocates nothing: the line is formatted into
+// the cache's buffer.
+constexpr double kResidentRefreshSeconds = 0.25;
 
-void draw_process_line(PanelCache& cache, bool tracking) {
-    const std::size_t resident = resident_bytes(cache);
-    ImGui::AlignTextToFramePadding();
-    ImGui::Text("Resident: %s", resident > 0 ? format_memory(resident).c_str() : "N/A");
-    if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip("The process's resident set size, as the OS counts it.");
-    }
-    if (!tracking) {
+void refresh_resident(PanelCache& cache, bool tracking) {
+    const double now = ImGui::GetTime();
+    if (cache.resident_read_at >= 0.0 && now - cache.resident_read_at < kResidentRefreshSeconds) {
         return;
     }
-    const std::size_t allocated = allocator_stats().allocated_bytes;
-    ImGui::SameLine();
-    ImGui::Text("  Untracked: %s",
-                format_memory(resident > allocated ? resident - allocated : 0).c_str());
-    if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip(
-            "Resident minus what operator new holds: C mallocs, driver memory, thread stacks,\n"
-            "code, and the allocator's own pages.");
+    cache.resident_read_at = now;
+    cache.resident = resident_breakdown();
+    cache.allocator = allocator_stats();
+
+    const ResidentBreakdown& r = cache.resident;
+    if (r.resident_bytes == 0) {
+        std::snprintf(cache.resident_line, sizeof cache.resident_line, "Resident: N/A");
+        return;
     }
-    ImGui::SameLine();
-    ImGui::Text("  Tracking overhead: %s", format_memory(tracking_overhead_bytes()).c_str());
+    const std::size_t unattributed = r.other_anonymous_bytes + r.other_bytes;
+    const double unattributed_percent =
+        100.0 * static_cast<double>(unattributed) / static_cast<double>(r.resident_bytes);
+    char heap_terms[96];
+    if (tracking) {
+        // What the tracker counts is requested bytes, some of which may not be resident (a large
+        // block not yet written): the share of the heap it explains is at most the heap.
+        const std::size_t tracked = std::min(cache.allocator.allocated_bytes, r.heap_bytes);
+        std::snprintf(heap_terms, sizeof heap_terms, "tracked %s + allocator overhead %s",
+                      format_memory(tracked).c_str(),
+                      format_memory(r.heap_bytes - tracked).c_str());
+    } else {
+        std::snprintf(heap_terms, sizeof heap_terms, "heap %s",
+                      format_memory(r.heap_bytes).c_str());
+    }
+    std::snprintf(cache.resident_line, sizeof cache.resident_line,
+                  "Resident %s = %s + code %s + mapped files %s + stacks %s + GPU %s + other %s "
+                  "(%.1f%% unattributed)",
+                  format_memory(r.resident_bytes).c_str(), heap_terms,
+                  format_memory(r.code_bytes).c_str(), format_memory(r.file_bytes).c_str(),
+                  format_memory(r.stack_bytes).c_str(), format_memory(r.gpu_bytes).c_str(),
+                  format_memory(unattributed).c_str(), unattributed_percent);
+}
+
+void draw_resident_line(const PanelCache& cache, bool tracking) {
+    ImGui::TextWrapped("%s", cache.resident_line);
+    if (!ImGui::IsItemHovered() || cache.resident.resident_bytes == 0) {
+        return;
+    }
+    const ResidentBreakdown& r = cache.resident;
+    ImGui::SetTooltip(
+        "The process's resident memory as the OS counts it, by what holds it:\n"
+        "  %s %s\n"
+        "  code: the program's and shared libraries' executable mappings\n"
+        "  mapped files: libraries' data, mapped files, shared memory\n"
+        "  stacks: every thread's stack\n"
+        "  GPU: mappings of the graphics device\n"
+        "  other: anonymous memory nothing above claims (%s: other allocators, JIT code)\n"
+        "         and the rest (%s: the kernel's [vdso], other devices)\n"
+        "Refreshed every %.2f s.",
+        tracking ? "tracked + allocator overhead:" : "heap:",
+        tracking ? "what the C allocator holds; tracked is what went through\n"
+                   "    the tracker, the overhead its headers, free lists and free pages"
+                 : "what the C allocator holds: live blocks, headers, free lists",
+        format_memory(r.other_anonymous_bytes).c_str(), format_memory(r.other_bytes).c_str(),
+        kResidentRefreshSeconds);
+}
+
+void draw_overhead_line(bool tracking) {
+    ImGui::AlignTextToFramePadding();
+    if (!tracking) {
+        ImGui::TextUnformatted("");
+        return;
+    }
+    ImGui::Text("Tracking overhead: %s", format_memory(tracking_overhead_bytes()).c_str());
     if (ImGui::IsItemHovered()) {
         ImGui::SetTooltip(
             "What the tracking itself holds: block headers of live allocations and\n"
@@ -498,7 +594,8 @@ void draw_footer(MemoryBudget& budget, PanelCache& cache, bool tracking) {
     ImGui::Text("Tracked Total: %s  /  Budget: %s",
                 format_memory(cache.budget_rows.total_current()).c_str(),
                 total_budget > 0 ? format_memory(total_budget).c_str() : "N/A");
-    draw_process_line(cache, tracking);
+    draw_resident_line(cache, tracking);
+    draw_overhead_line(tracking);
     draw_reset_peaks_button(budget);
 }
 
@@ -523,6 +620,7 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
         const bool tracking = tracking_allocator_enabled();
         PanelCache& cache = *state.cache_;
         refresh(cache, budget, history, tracking);
+        refresh_resident(cache, tracking);
         if (tracking) {
             const AllocatorStats global = allocator_stats();
             ImGui::Text("Global: %s  Peak: %s  Live allocs: %zu",

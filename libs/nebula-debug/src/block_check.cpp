@@ -2,6 +2,7 @@
 // "free(): double free detected in tcache 2"; a debug build with the tracker in must catch at least
 // as much and say more: the address, the tag and the size the block was charged to.
 #include <algorithm>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,11 @@ std::string_view tag_name_or_unknown(std::uint16_t tag) noexcept {
     return name.empty() ? std::string_view{"?"} : name;
 }
 
+// Addresses print the same everywhere (MinGW's %p has no 0x).
+std::uintptr_t address(const void* block) noexcept {
+    return reinterpret_cast<std::uintptr_t>(block);
+}
+
 }  // namespace
 
 void report_bad_free(const void* block) noexcept {
@@ -30,17 +36,19 @@ void report_bad_free(const void* block) noexcept {
     if (freed.freed) {
         const std::string_view tag = tag_name_or_unknown(header.tag);
         length = std::snprintf(message, sizeof(message),
-                               "nebula-debug: double free of %p: a block of %llu bytes charged to "
+                               "nebula-debug: double free of 0x%" PRIxPTR
+                               ": a block of %llu bytes charged to "
                                "tag '%.*s', already freed%s\n",
-                               block, static_cast<unsigned long long>(freed.size),
+                               address(block), static_cast<unsigned long long>(freed.size),
                                static_cast<int>(tag.size()), tag.data(),
                                freed.cached ? " (it waits in a thread's block cache)" : "");
     } else {
         length = std::snprintf(message, sizeof(message),
-                               "nebula-debug: free of %p, which the tracker never handed out or "
+                               "nebula-debug: free of 0x%" PRIxPTR
+                               ", which the tracker never handed out or "
                                "whose header was overwritten (a buffer underflow, or a double free "
                                "after the C allocator reused the block)\n",
-                               block);
+                               address(block));
     }
     if (length > 0) {
         platform::write_error(message,
@@ -54,12 +62,14 @@ void report_mismatched_free(const void* block, Releaser releaser, std::uint64_t 
     const bool by_free = releaser == Releaser::c_free;
     const std::string_view tag = tag_name_or_unknown(tag_index);
     char message[320];
-    const int length = std::snprintf(
-        message, sizeof(message),
-        "nebula-debug: %s of %p, a block of %llu bytes charged to tag '%.*s' that %s made "
-        "(mismatched allocation and deallocation)\n",
-        by_free ? "free()" : "operator delete", block, static_cast<unsigned long long>(size),
-        static_cast<int>(tag.size()), tag.data(), by_free ? "operator new" : "malloc()");
+    const int length =
+        std::snprintf(message, sizeof(message),
+                      "nebula-debug: %s of 0x%" PRIxPTR
+                      ", a block of %llu bytes charged to tag '%.*s' that %s made "
+                      "(mismatched allocation and deallocation)\n",
+                      by_free ? "free()" : "operator delete", address(block),
+                      static_cast<unsigned long long>(size), static_cast<int>(tag.size()),
+                      tag.data(), by_free ? "operator new" : "malloc()");
     if (length > 0) {
         platform::write_error(message,
                               std::min(static_cast<std::size_t>(length), sizeof(message) - 1));

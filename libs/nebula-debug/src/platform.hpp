@@ -10,8 +10,17 @@ NEBULA_INTERNAL_BEGIN
 namespace nebula::debug::platform {
 
 // Calls callback(argument) on the calling thread as it exits, after its thread_local destructors.
-// Not called for the main thread, whose counters live until the process ends.
+// Not called for the main thread, whose counters live until the process ends. A thread may ask
+// more than once (where emulated TLS is reset before the destructors run, one that allocates
+// registers the thread again): every request made runs.
 void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept;
+
+// Whether a thread_local may still be written from that callback. True with native TLS (Linux):
+// what the thread frees after the callback (other keys' destructors) must find the tracker's
+// "retired" marker. False with emulated TLS (MinGW): it is gone for good by then, and writing one
+// would make it allocate the thread's storage anew, never to be freed; nothing of the program
+// runs on the thread after the callback there.
+bool thread_locals_outlive_exit_callback() noexcept;
 
 // Calls before() in the forking thread right before every fork(), then in_parent() in the parent
 // and in_child() in the child right after it.
@@ -26,7 +35,7 @@ void aligned_release(void* block) noexcept;
 // The size of a memory page.
 std::size_t page_size() noexcept;
 
-// Zeroed pages straight from the operating system, never returned: for the tracker's own
+// Zeroed pages straight from the operating system, and their return: for the tracker's own
 // bookkeeping, which must not come from the allocator it tracks. Null on failure.
 void* allocate_pages(std::size_t bytes) noexcept;
 void release_pages(void* pages, std::size_t bytes) noexcept;

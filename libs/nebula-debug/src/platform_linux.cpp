@@ -40,6 +40,10 @@ void call_at_thread_exit(void (*callback)(void*), void* argument) noexcept {
     pthread_setspecific(g_thread_exit_key, &t_thread_exit_call);
 }
 
+bool thread_locals_outlive_exit_callback() noexcept {
+    return true;
+}
+
 void call_around_fork(void (*before)(), void (*in_parent)(), void (*in_child)()) noexcept {
     // pthread_atfork fails only without memory for its list; a tracker that then stays unsafe
     // across fork() is still better than one that aborts the program.

@@ -134,10 +134,12 @@ void retire_thread(void* argument) noexcept {
         fold_into_totals(thread);
         give_back_counters(thread);
     }
-    // Later calls on this thread (other exit callbacks, thread_local destructors that free) count
-    // into the shared totals. Where the C runtime resets TLS after this (emulated TLS), the thread
-    // would register again and keep a pooled block until the process ends: counted, never lost.
-    t_counters = const_cast<ThreadCounters*>(&kRetiredThread);
+    // Later calls on this thread (other keys' destructors that free) count into the shared totals.
+    // With emulated TLS nothing runs on the thread after this, and touching a thread_local would
+    // only make it allocate the thread's storage anew.
+    if (platform::thread_locals_outlive_exit_callback()) {
+        t_counters = const_cast<ThreadCounters*>(&kRetiredThread);
+    }
 }
 
 // fork() copies only the forking thread, but the registry still lists every other thread of the

@@ -36,8 +36,7 @@ const char* unless_sanitizer(const char* pattern) {
 
 #if defined(_WIN32)
 // GoogleTest on Windows matches a death test's output with its own simple regular expressions
-// (no [], () or |), and MinGW's printf writes %p as bare hex digits: the same messages in that
-// form.
+// (no [], () or |): the same messages in that form.
 constexpr const char* kNeverHandedOut =
     "nebula-debug: free of \\w+, which the tracker never handed out or whose header was "
     "overwritten";

@@ -5,6 +5,7 @@
 #include <GL/glext.h>
 
 #include <fmt/format.h>
+#include <nebula/debug/tracking_allocator.hpp>
 
 #include <array>
 #include <cmath>
@@ -14,6 +15,14 @@
 
 namespace nebula::demo {
 namespace {
+
+// What the GL driver allocates for the demo's uploads (Mesa keeps buffer and texture copies in
+// ordinary memory, through malloc): a tag of its own, so that a subsystem's allocator column holds
+// its own data and its Gap still means a leak.
+nebula::debug::MemoryTag driver_tag() {
+    static const nebula::debug::MemoryTag tag = nebula::debug::memory_tag("GL driver");
+    return tag;
+}
 
 using Matrix = std::array<float, 16>;  // column-major, as OpenGL takes it
 
@@ -189,6 +198,7 @@ WorldRenderer::~WorldRenderer() {
 }
 
 void WorldRenderer::upload(ChunkCoord coord, const ChunkMesh& mesh) {
+    const nebula::debug::MemoryScope scope(driver_tag());
     GpuMesh gpu_mesh;
     glGenVertexArrays(1, &gpu_mesh.vertex_array);
     glGenBuffers(2, gpu_mesh.buffers);
@@ -220,6 +230,7 @@ void WorldRenderer::release(ChunkCoord coord) {
 }
 
 void WorldRenderer::upload_page(Biome biome, const AtlasPage& page) {
+    const nebula::debug::MemoryScope scope(driver_tag());
     GLuint& texture = gpu_->pages[static_cast<std::size_t>(biome)];
     glGenTextures(1, &texture);
     glBindTexture(GL_TEXTURE_2D, texture);

@@ -1,8 +1,9 @@
 // The "Memory Usage" panel for Dear ImGui: the seed's per-subsystem table (current, peak, budget,
 // usage bar, over-budget rows in red, the allocator's global line and the tracked total), plus
 // what the tracking allocator holds under each subsystem's tag beside what the subsystem reports
-// (the gap is where leaks show), a history graph per row, click-to-sort columns, the process's
-// resident memory with the part nothing tracked, what the tracking costs, and "Reset peaks".
+// (the gap is where leaks show), an Untagged row (the allocator's bytes outside every tag), a
+// history graph per row, click-to-sort columns, the process's resident memory split by what holds
+// it (resident_breakdown(), read a few times a second), what the tracking costs, and "Reset peaks".
 //
 // Immediate mode, like Dear ImGui itself: tick a MemoryHistory once per frame and call
 // draw_memory_panel() between ImGui::NewFrame() and ImGui::Render(). Needs only imgui.h; any

@@ -1,0 +1,32 @@
+// A snapshot of everything the tracker knows, as one JSON document: what a build gate or a
+// regression report reads (tools/nebula-memreport check, nebula-demo --snapshot).
+#pragma once
+
+#include <nebula/debug/memory_tracking.hpp>
+
+#include <string>
+
+namespace nebula::debug {
+
+// Writes `budget`'s subsystems, the allocator's statistics and the process's resident memory to
+// `path` as JSON (UTF-8, replacing the file):
+//
+//   {"subsystems": [{"name", "current_bytes", "peak_bytes", "budget_bytes", "allocator_bytes",
+//                    "allocation_count"}, ...],          sorted by name; allocator_bytes is what
+//                                                         the allocator holds under the tag of
+//                                                         the subsystem's name (0 when none)
+//    "total_budget_bytes", "warning_threshold",
+//    "allocator": {"tracking_enabled", "allocated_bytes", "peak_allocated_bytes",
+//                  "allocation_count", "deallocation_count", "untagged_bytes",
+//                  "tracking_overhead_bytes"},
+//    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...}}
+//
+// Returns false, with a message naming the path and the reason in `*error` (when not null), if
+// the file cannot be written; nothing else is affected. Allocates: not for every frame.
+bool write_memory_snapshot(const MemoryBudget& budget, const std::string& path,
+                           std::string* error = nullptr);
+
+// The same document as a string (two-space indentation).
+std::string memory_snapshot_json(const MemoryBudget& budget);
+
+}  // namespace nebula::debug

@@ -1,0 +1,100 @@
+#include <nebula/debug/memory_snapshot.hpp>
+#include <nebula/debug/process_memory.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace nebula::debug {
+namespace {
+
+nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    const bool tracking = tracking_allocator_enabled();
+    for (const auto& [name, memory] : budget.subsystems()) {
+        std::size_t allocator_bytes = 0;
+        MemoryTag tag;
+        if (tracking && find_memory_tag(name, tag)) {
+            allocator_bytes = allocator_stats(tag).allocated_bytes;
+        }
+        rows.push_back({{"name", name},
+                        {"current_bytes", memory.current_bytes},
+                        {"peak_bytes", memory.peak_bytes},
+                        {"budget_bytes", memory.budget_bytes},
+                        {"allocator_bytes", allocator_bytes},
+                        {"allocation_count", memory.allocation_count}});
+    }
+    return rows;
+}
+
+nlohmann::ordered_json allocator_json() {
+    const AllocatorStats global = allocator_stats();
+    return {{"tracking_enabled", tracking_allocator_enabled()},
+            {"allocated_bytes", global.allocated_bytes},
+            {"peak_allocated_bytes", global.peak_allocated_bytes},
+            {"allocation_count", global.allocation_count},
+            {"deallocation_count", global.deallocation_count},
+            {"untagged_bytes", allocator_stats(kUntagged).allocated_bytes},
+            {"tracking_overhead_bytes", tracking_overhead_bytes()}};
+}
+
+nlohmann::ordered_json resident_json() {
+    const ResidentBreakdown resident = resident_breakdown();
+    return {{"resident_bytes", resident.resident_bytes},
+            {"heap_bytes", resident.heap_bytes},
+            {"code_bytes", resident.code_bytes},
+            {"file_bytes", resident.file_bytes},
+            {"stack_bytes", resident.stack_bytes},
+            {"gpu_bytes", resident.gpu_bytes},
+            {"other_anonymous_bytes", resident.other_anonymous_bytes},
+            {"other_bytes", resident.other_bytes}};
+}
+
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+bool fail(std::string* error, const std::string& path, int error_number) {
+    if (error != nullptr) {
+        *error = "cannot write the memory snapshot '" + path + "': " + std::strerror(error_number);
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string memory_snapshot_json(const MemoryBudget& budget) {
+    nlohmann::ordered_json document;
+    document["subsystems"] = subsystems_json(budget);
+    document["total_budget_bytes"] = budget.total_budget();
+    // A float: rounded so that 0.85 reads 0.85, not 0.8500000238418579.
+    document["warning_threshold"] =
+        std::round(static_cast<double>(budget.warning_threshold()) * 1e6) / 1e6;
+    document["allocator"] = allocator_json();
+    document["resident"] = resident_json();
+    return document.dump(2) + "\n";
+}
+
+bool write_memory_snapshot(const MemoryBudget& budget, const std::string& path,
+                           std::string* error) {
+    const std::string text = memory_snapshot_json(budget);
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
+    if (!file) {
+        return fail(error, path, errno);
+    }
+    if (std::fwrite(text.data(), 1, text.size(), file.get()) != text.size() ||
+        std::fflush(file.get()) != 0) {
+        return fail(error, path, errno);
+    }
+    if (std::fclose(file.release()) != 0) {
+        return fail(error, path, errno);
+    }
+    return true;
+}
+
+}  // namespace nebula::debug

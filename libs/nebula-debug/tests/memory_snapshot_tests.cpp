@@ -1,0 +1,99 @@
+// write_memory_snapshot(): the document's keys and values, and a path that cannot be written.
+#include <nebula/debug/memory_snapshot.hpp>
+#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace nd = nebula::debug;
+using ::testing::HasSubstr;
+
+namespace {
+
+constexpr std::size_t kMiB = 1024 * 1024;
+
+std::filesystem::path temporary_path(const std::string& name) {
+    return std::filesystem::temp_directory_path() /
+           (name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            ".json");
+}
+
+TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
+    nd::MemoryBudget budget;
+    budget.set_total_budget(512 * kMiB);
+    budget.set_budget("SnapChunks", 64 * kMiB);
+    budget.report("SnapChunks", 3 * kMiB, 7);
+    budget.report("SnapChunks", 2 * kMiB, 5);
+    budget.report("SnapAudio", kMiB, 1);
+    std::vector<char> held;
+    {
+        nd::MemoryScope scope("SnapChunks");
+        held.resize(kMiB);
+    }
+
+    const std::filesystem::path path = temporary_path("nebula-snapshot");
+    std::string error;
+    ASSERT_TRUE(nd::write_memory_snapshot(budget, path.string(), &error)) << error;
+    const nlohmann::json document = [&] {
+        std::ifstream file(path);  // closed before the remove: Windows keeps open files
+        return nlohmann::json::parse(file);
+    }();
+    std::filesystem::remove(path);
+
+    ASSERT_EQ(document["subsystems"].size(), 2u);
+    const nlohmann::json& audio = document["subsystems"][0];
+    const nlohmann::json& chunks = document["subsystems"][1];
+    EXPECT_EQ(audio["name"], "SnapAudio");
+    EXPECT_EQ(audio["budget_bytes"], 0u);
+    EXPECT_EQ(chunks["name"], "SnapChunks");
+    EXPECT_EQ(chunks["current_bytes"], 2 * kMiB);
+    EXPECT_EQ(chunks["peak_bytes"], 3 * kMiB);
+    EXPECT_EQ(chunks["budget_bytes"], 64 * kMiB);
+    EXPECT_EQ(chunks["allocation_count"], 5u);
+    if (nd::tracking_allocator_enabled()) {
+        EXPECT_GE(chunks["allocator_bytes"].get<std::size_t>(), kMiB);
+        EXPECT_GT(document["allocator"]["allocation_count"].get<std::size_t>(), 0u);
+    } else {
+        EXPECT_EQ(chunks["allocator_bytes"], 0u);
+    }
+    EXPECT_EQ(document["total_budget_bytes"], 512 * kMiB);
+    EXPECT_EQ(document["warning_threshold"], 0.85);
+    for (const char* key :
+         {"allocated_bytes", "peak_allocated_bytes", "allocation_count", "deallocation_count"}) {
+        EXPECT_TRUE(document["allocator"].contains(key)) << key;
+    }
+
+    const nlohmann::json& resident = document["resident"];
+    std::size_t sum = 0;
+    for (const char* key : {"heap_bytes", "code_bytes", "file_bytes", "stack_bytes", "gpu_bytes",
+                            "other_anonymous_bytes", "other_bytes"}) {
+        ASSERT_TRUE(resident.contains(key)) << key;
+        sum += resident[key].get<std::size_t>();
+    }
+    EXPECT_GT(resident["resident_bytes"].get<std::size_t>(), 0u);
+    EXPECT_EQ(sum, resident["resident_bytes"].get<std::size_t>());
+}
+
+TEST(MemorySnapshot, UnwritablePathIsOneClearErrorAndNoFile) {
+    nd::MemoryBudget budget;
+    budget.report("SnapChunks", kMiB, 1);
+    const std::filesystem::path path = temporary_path("nebula-no-such-directory") / "snapshot.json";
+
+    std::string error;
+    EXPECT_FALSE(nd::write_memory_snapshot(budget, path.string(), &error));
+    EXPECT_THAT(error, HasSubstr("cannot write the memory snapshot '" + path.string() + "'"));
+    EXPECT_THAT(error, HasSubstr("No such file or directory"));
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_FALSE(nd::write_memory_snapshot(budget, path.string()));  // no error wanted: fine too
+}
+
+}  // namespace
