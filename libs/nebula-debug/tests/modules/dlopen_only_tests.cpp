@@ -14,7 +14,6 @@
 
 namespace nd = nebula::debug;
 
-
 namespace {
 
 template <class Function>

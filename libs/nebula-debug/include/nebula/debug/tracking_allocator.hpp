@@ -68,7 +68,7 @@ bool tracking_allocator_enabled() noexcept;  // false when compiled out
 // off under AddressSanitizer, ThreadSanitizer and MemorySanitizer (their runtimes replace malloc)
 // and on Windows.
 bool malloc_family_tracked() noexcept;
-void reset_allocator_peak() noexcept;        // peak := current, globally and per tag
+void reset_allocator_peak() noexcept;  // peak := current, globally and per tag
 
 // Finds the tag with this name, registering it on first use. Thread-safe, never allocates.
 MemoryTag memory_tag(std::string_view name) noexcept;

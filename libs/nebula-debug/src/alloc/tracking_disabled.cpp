@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "platform.hpp"
+#include "platform/platform.hpp"
 
 namespace nebula::debug {
 

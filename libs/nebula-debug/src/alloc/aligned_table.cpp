@@ -8,7 +8,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "platform.hpp"
+#include "platform/platform.hpp"
 #include "spin_lock.hpp"
 
 namespace nebula::debug::detail::aligned_table {

@@ -9,7 +9,7 @@
 
 #include "aligned_table.hpp"
 #include "block_cache.hpp"
-#include "platform.hpp"
+#include "platform/platform.hpp"
 #include "spin_lock.hpp"
 #include "tag_registry.hpp"
 #include "thread_counters.hpp"

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "visibility.hpp"
+#include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 

@@ -10,8 +10,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "platform/visibility.hpp"
 #include "thread_counters.hpp"
-#include "visibility.hpp"
 
 // GCC says AddressSanitizer with __SANITIZE_ADDRESS__, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include "platform.hpp"
-#include "visibility.hpp"
+#include "platform/platform.hpp"
+#include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 

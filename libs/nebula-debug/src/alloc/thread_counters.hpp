@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include "visibility.hpp"
+#include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 

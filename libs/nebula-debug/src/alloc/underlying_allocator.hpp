@@ -10,8 +10,8 @@
 #include <cstddef>
 #include <cstdlib>
 
-#include "platform.hpp"
-#include "visibility.hpp"
+#include "platform/platform.hpp"
+#include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "platform.hpp"
+#include "platform/platform.hpp"
 #include "tag_registry.hpp"
 #include "tracked_block.hpp"
 

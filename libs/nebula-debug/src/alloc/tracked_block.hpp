@@ -12,9 +12,9 @@
 
 #include "aligned_table.hpp"
 #include "block_cache.hpp"
+#include "platform/visibility.hpp"
 #include "thread_counters.hpp"
 #include "underlying_allocator.hpp"
-#include "visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "platform.hpp"
+#include "platform/platform.hpp"
 
 namespace nebula::debug {
 namespace {

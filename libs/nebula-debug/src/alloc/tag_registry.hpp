@@ -5,7 +5,7 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <cstdint>
-#include "visibility.hpp"
+#include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
 
