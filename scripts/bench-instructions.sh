@@ -3,11 +3,12 @@
 # malloc/free, ours (tracked_malloc/tracked_free) and ours under a MemoryScope, on each workload
 # at 1 thread. Instruction counts do not depend on what else the machine is doing, so this is how
 # to compare variants whose timings differ by less than the machine's noise (a tag, say).
-# Run after scripts/bench.sh has built build/relwithdebinfo/bench/nebula-bench.
+# Run after scripts/bench.sh has built build/relwithdebinfo/bench/nebula-bench
+# (NEBULA_BENCH_PRESET=relwithdebinfo-shared: the shared-library build's).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench="$root/build/relwithdebinfo/bench/nebula-bench"
+bench="$root/build/${NEBULA_BENCH_PRESET:-relwithdebinfo}/bench/nebula-bench"
 [[ -x $bench ]] || { echo "build nebula-bench first: scripts/bench.sh" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 work=$(mktemp -d)
@@ -31,12 +32,15 @@ print(instructions, calls)' "$2"
 printf '| Workload | Variant | instructions per allocation | per free | per pair |\n'
 printf '|---|---|---:|---:|---:|\n'
 for workload in Pairs64 Batch1000 MixedSizes Pairs4K; do
-  for variant in PlainMalloc Tracked TrackedInScope; do
+  for variant in PlainMalloc Tracked TrackedInScope TrackedMalloc; do
     out="$work/$workload.$variant.out"
     valgrind --tool=callgrind --callgrind-out-file="$out" "$bench" \
       --benchmark_filter="^$workload<$variant>/real_time/threads:1\$" \
       --benchmark_min_time=0.02 >/dev/null 2>&1
     if [[ $variant == PlainMalloc ]]; then
+      read -r alloc_ir alloc_calls < <(calls_of "$out" '__libc_malloc|malloc')
+      read -r free_ir free_calls < <(calls_of "$out" '__libc_free|free')
+    elif [[ $variant == TrackedMalloc ]]; then
       read -r alloc_ir alloc_calls < <(calls_of "$out" 'malloc')
       read -r free_ir free_calls < <(calls_of "$out" 'free')
     else
