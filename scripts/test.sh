@@ -40,6 +40,12 @@ if [ "$preset" = mingw ]; then
   timeout 600 cmake --preset mingw
   timeout 1800 cmake --build --preset mingw --parallel "$jobs"
   timeout 1200 ctest --preset mingw --parallel "$jobs"
+  # A program outside the repository, cross-compiled through add_subdirectory with the project's
+  # toolchain file: threads, tags, an aligned block and a thread's exit must count exactly.
+  timeout 600 cmake -S tests/consumer -B build/mingw-consumer -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/mingw-w64.cmake" -DNEBULA_DEBUG_SOURCE_DIR="$PWD"
+  timeout 1200 cmake --build build/mingw-consumer --parallel "$jobs"
+  timeout 300 wine build/mingw-consumer/consumer.exe </dev/null
   exit 0
 fi
 

@@ -2,8 +2,12 @@
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <new>
+#include <thread>
+#include <vector>
 
 namespace nd = nebula::debug;
 
@@ -42,6 +46,60 @@ int main() {
             check(during.allocated_bytes == 0, "compiled out reads zero");
         }
     }
+    if (nd::tracking_allocator_enabled()) {
+        // Threads under a tag; their blocks freed by the main thread after they exited.
+        const nd::AllocatorStats threads_before = nd::allocator_stats("consumer.Threads");
+        std::vector<std::vector<std::unique_ptr<char[]>>> held(4);
+        std::vector<std::thread> threads;
+        for (auto& blocks : held) {
+            threads.emplace_back([&blocks] {
+                nd::MemoryScope scope("consumer.Threads");
+                for (int i = 0; i < 100; ++i) {
+                    blocks.push_back(std::make_unique<char[]>(64));
+                }
+            });
+        }
+        for (std::thread& thread : threads) {
+            thread.join();
+        }
+        const nd::AllocatorStats threads_during = nd::allocator_stats("consumer.Threads");
+        held.clear();
+        const nd::AllocatorStats threads_after = nd::allocator_stats("consumer.Threads");
+        check(threads_after.allocated_bytes == threads_before.allocated_bytes,
+              "blocks freed on another thread after their threads exited");
+        check(threads_during.allocated_bytes - threads_before.allocated_bytes >= 400 * 64,
+              "threads' blocks counted");
+        check(threads_after.live_allocations() == threads_before.live_allocations(),
+              "threads' blocks all freed");
+
+        // An over-aligned block (a page-aligned staging buffer).
+        {
+            nd::MemoryScope scope("consumer.Aligned");
+            void* page = ::operator new (300, std::align_val_t{4096});
+            check(reinterpret_cast<std::uintptr_t>(page) % 4096 == 0, "4096-aligned");
+            check(nd::allocator_stats("consumer.Aligned").allocated_bytes == 300, "aligned bytes");
+            ::operator delete (page, std::align_val_t{4096});
+            check(nd::allocator_stats("consumer.Aligned").allocated_bytes == 0, "aligned freed");
+        }
+
+        // A thread_local destructor that allocates as its thread exits.
+        struct AllocatesAtExit {
+            ~AllocatesAtExit() {
+                nd::MemoryScope scope("consumer.ThreadExit");
+                auto block = std::make_unique<char[]>(777);
+                check(block != nullptr, "allocation in a thread_local destructor");
+            }
+        };
+        std::thread([] {
+            thread_local AllocatesAtExit at_exit;
+            (void)&at_exit;
+        }).join();
+        const nd::AllocatorStats at_exit = nd::allocator_stats("consumer.ThreadExit");
+        check(at_exit.allocation_count == 1 && at_exit.deallocation_count == 1 &&
+                  at_exit.allocated_bytes == 0,
+              "the thread_local destructor's block counted and freed");
+    }
+
     nd::reset_allocator_peak();
     const nd::AllocatorStats process = nd::allocator_stats();
     check(process.peak_allocated_bytes == process.allocated_bytes ||
