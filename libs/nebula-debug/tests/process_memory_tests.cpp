@@ -93,6 +93,11 @@ TEST(ResidentBreakdown, CodeIsTheProgramsAndLibrariesExecutableMappings) {
 }
 
 TEST(ResidentBreakdown, TouchedAnonymousMappingIsOtherAnonymous) {
+    if (nd::testing::kThreadSanitizer) {
+        GTEST_SKIP()
+            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
+               "the categories' deltas are not the test's alone";
+    }
     constexpr std::size_t kBytes = 64 * kMiB;
     const nd::ResidentBreakdown before = nd::resident_breakdown();
     void* mapping =
@@ -109,6 +114,11 @@ TEST(ResidentBreakdown, TouchedAnonymousMappingIsOtherAnonymous) {
 }
 
 TEST(ResidentBreakdown, FileMappingReadThroughIsFile) {
+    if (nd::testing::kThreadSanitizer) {
+        GTEST_SKIP()
+            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
+               "the categories' deltas are not the test's alone";
+    }
     constexpr std::size_t kBytes = 8 * kMiB;
     const char* directory = std::getenv("TMPDIR");
     std::string path =
@@ -156,6 +166,11 @@ void* touch_stack_deep(void* argument) {
 }
 
 TEST(ResidentBreakdown, ThreadStackTouchedDeepIsStack) {
+    if (nd::testing::kThreadSanitizer) {
+        GTEST_SKIP()
+            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
+               "the categories' deltas are not the test's alone";
+    }
     constexpr std::size_t kDepth = 4 * kMiB;
     StackProbe probe;
     probe.depth = kDepth;

@@ -117,9 +117,17 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // Whether the aligned table must be asked before the 16 bytes in front of a block are read. A
 // page-aligned block may be the first byte of a mapping (an over-aligned block from an allocator
 // like jemalloc), with nothing mapped in front of it; other blocks' fronts lie in their own page
-// (4 KiB: the smallest page there is). Under AddressSanitizer the front of every block the table
-// holds (aligned to 128 bytes or more) is a redzone it would report.
-#if NEBULA_ADDRESS_SANITIZER
+// (4 KiB: the smallest page there is). Under AddressSanitizer and ThreadSanitizer the front of
+// every block the table holds (aligned to 128 bytes or more) is a redzone or another chunk's
+// freed bytes, which they would report.
+#if defined(__SANITIZE_THREAD__)
+#define NEBULA_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NEBULA_THREAD_SANITIZER 1
+#endif
+#endif
+#if NEBULA_ADDRESS_SANITIZER || NEBULA_THREAD_SANITIZER
 inline constexpr std::uintptr_t kTableFirstAlignment = 2 * kMaxHeaderAlignment;
 #else
 inline constexpr std::uintptr_t kTableFirstAlignment = 4096;
