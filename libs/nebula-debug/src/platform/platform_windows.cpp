@@ -155,6 +155,10 @@ void* find_next_symbol(const char*) noexcept {
     return nullptr;
 }
 
+void* find_process_symbol(const char*) noexcept {
+    return nullptr;  // likewise: no process-wide symbol scope (see find_next_symbol)
+}
+
 void write_error(const char* text, std::size_t length) noexcept {
     const HANDLE error = GetStdHandle(STD_ERROR_HANDLE);
     if (error == nullptr || error == INVALID_HANDLE_VALUE) {
