@@ -92,12 +92,18 @@ TEST(ResidentBreakdown, CodeIsTheProgramsAndLibrariesExecutableMappings) {
     EXPECT_GT(breakdown.stack_bytes, 0u);  // the main thread's [stack]
 }
 
-TEST(ResidentBreakdown, TouchedAnonymousMappingIsOtherAnonymous) {
-    if (nd::testing::kThreadSanitizer) {
-        GTEST_SKIP()
-            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
-               "the categories' deltas are not the test's alone";
+// Tests that read how one category grows with what the test maps and writes.
+class ResidentBreakdownDeltas : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (nd::testing::kThreadSanitizer) {
+            GTEST_SKIP() << "ThreadSanitizer maps shadow memory for the test's own mappings and "
+                            "writes: the categories' deltas are not the test's alone";
+        }
     }
+};
+
+TEST_F(ResidentBreakdownDeltas, TouchedAnonymousMappingIsOtherAnonymous) {
     constexpr std::size_t kBytes = 64 * kMiB;
     const nd::ResidentBreakdown before = nd::resident_breakdown();
     void* mapping =
@@ -113,12 +119,7 @@ TEST(ResidentBreakdown, TouchedAnonymousMappingIsOtherAnonymous) {
     EXPECT_EQ(sum_of_categories(after), after.resident_bytes);
 }
 
-TEST(ResidentBreakdown, FileMappingReadThroughIsFile) {
-    if (nd::testing::kThreadSanitizer) {
-        GTEST_SKIP()
-            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
-               "the categories' deltas are not the test's alone";
-    }
+TEST_F(ResidentBreakdownDeltas, FileMappingReadThroughIsFile) {
     constexpr std::size_t kBytes = 8 * kMiB;
     const char* directory = std::getenv("TMPDIR");
     std::string path =
@@ -165,12 +166,7 @@ void* touch_stack_deep(void* argument) {
     return nullptr;
 }
 
-TEST(ResidentBreakdown, ThreadStackTouchedDeepIsStack) {
-    if (nd::testing::kThreadSanitizer) {
-        GTEST_SKIP()
-            << "ThreadSanitizer maps shadow memory for the test's own mappings and writes: "
-               "the categories' deltas are not the test's alone";
-    }
+TEST_F(ResidentBreakdownDeltas, ThreadStackTouchedDeepIsStack) {
     constexpr std::size_t kDepth = 4 * kMiB;
     StackProbe probe;
     probe.depth = kDepth;
