@@ -41,7 +41,8 @@ inline std::size_t AllocatorStats::live_allocations() const noexcept {
 // The peak's error bound. Each thread keeps up to kPeakSlackBytes of every tag's byte count to
 // itself and publishes the rest, so a peak is never above the true peak and never below it by
 // more than kPeakSlackBytes x (threads alive) x (tags those threads allocated under).
-// A thread alone in the process, and every value read through allocator_stats(), is exact.
+// Every current value read through allocator_stats() is exact, and a read lifts the peak to it;
+// between reads the peak lags by up to that bound, a thread alone in the process included.
 inline constexpr std::size_t kPeakSlackBytes = 64 * 1024;
 
 // How many tags can be registered, the untagged one included; names past it are charged to
