@@ -6,11 +6,14 @@
 
 #include "escape.hpp"
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <new>
+#include <thread>
 #include <vector>
 
 namespace nd = nebula::debug;
@@ -269,6 +272,63 @@ TEST(TrackingAllocator, PeakFollowsTheHighestValueAndResetsToCurrent) {
     const nd::AllocatorStats with_small = nd::allocator_stats(delta.tag);
     EXPECT_EQ(with_small.allocated_bytes, 1000u);
     EXPECT_EQ(with_small.peak_allocated_bytes, 1000u);  // a read lifts the peak to current
+}
+
+namespace {
+// Allocates `blocks` blocks of kLonePeakBlockBytes, holds them all, frees them all.
+constexpr std::size_t kLonePeakBlockBytes = 1000;
+constexpr std::size_t kLonePeakMaxBlocks = 40;
+void hold_and_free(std::size_t blocks) {
+    std::array<std::unique_ptr<char[]>, kLonePeakMaxBlocks> held;  // on the stack: not counted
+    for (std::size_t i = 0; i < blocks; ++i) {
+        held[i] = std::make_unique<char[]>(kLonePeakBlockBytes);
+        escape(held[i].get());
+    }
+}
+}  // namespace
+
+// Below kPeakSlackBytes a thread publishes nothing, yet alone under its tag its peak is exact:
+// while it lives (a reader folds it in), after it publishes a shrink, and as it exits.
+TEST(TrackingAllocator, ALoneThreadsPeakIsExactBetweenPublishes) {
+    const nd::MemoryTag tag = nd::memory_tag("test.lone-peak");
+    constexpr std::size_t kBlocks = kLonePeakMaxBlocks;
+    static_assert(kBlocks * kLonePeakBlockBytes < nd::kPeakSlackBytes);  // a fresh thread starts at 0
+    constexpr std::size_t kBig = 4 * nd::kPeakSlackBytes;
+    std::atomic<int> phase{0};
+    const auto wait_for = [&phase](int wanted) {
+        while (phase.load() != wanted) {
+            std::this_thread::yield();
+        }
+    };
+    std::thread worker([&] {
+        nd::MemoryScope scope(tag);
+        hold_and_free(kBlocks);
+        phase = 1;
+        wait_for(2);
+        auto big = std::make_unique<char[]>(kBig);  // published on the way up and on the way down
+        escape(big.get());
+        big.reset();
+        hold_and_free(kBlocks / 2);
+    });
+    wait_for(1);
+    const nd::AllocatorStats live = nd::allocator_stats(tag);
+    EXPECT_EQ(live.allocated_bytes, 0u);
+    EXPECT_EQ(live.peak_allocated_bytes, kBlocks * kLonePeakBlockBytes);
+    nd::reset_allocator_peak();
+    EXPECT_EQ(nd::allocator_stats(tag).peak_allocated_bytes, 0u);
+    phase = 2;
+    worker.join();
+    EXPECT_EQ(nd::allocator_stats(tag).peak_allocated_bytes, kBig);
+
+    const nd::MemoryTag exiting_tag = nd::memory_tag("test.lone-peak-exit");
+    std::thread exiting([&] {
+        nd::MemoryScope scope(exiting_tag);
+        hold_and_free(kBlocks / 4);
+    });
+    exiting.join();
+    const nd::AllocatorStats exited = nd::allocator_stats(exiting_tag);
+    EXPECT_EQ(exited.allocated_bytes, 0u);
+    EXPECT_EQ(exited.peak_allocated_bytes, kBlocks / 4 * kLonePeakBlockBytes);
 }
 
 TEST(TrackingAllocator, StaticInitialisationIsTracked) {

@@ -34,8 +34,22 @@ struct TagCounters {
     // Bytes this thread allocated minus bytes it freed under this tag, not yet published.
     // Kept within [0, kPeakSlackBytes] while the thread counts; leaving that range publishes.
     std::atomic<std::int64_t> unpublished_bytes{kNotCounting};
+    // The highest unpublished_bytes since this thread last published the tag: what the peak
+    // misses between publishes, recovered when nothing else was published meanwhile (PublishMark).
+    std::atomic<std::int64_t> peak_unpublished_bytes{0};
     std::atomic<std::uint64_t> allocations{0};
     std::atomic<std::uint64_t> deallocations{0};
+};
+static_assert(sizeof(TagCounters) == 32, "two tags' hot counters to a cache line");
+
+// Where the shared totals stood when this thread last published a tag: their publish sequence
+// numbers right after its publish. While a sequence number still reads the same, nobody has
+// published since, so the published bytes then plus peak_unpublished_bytes is a total the process
+// really reached (every other thread's unpublished bytes are >= 0): a peak exact for a lone
+// thread. Written on the owner's cold path, read by readers under the registry lock.
+struct PublishMark {
+    std::atomic<std::uint64_t> tag_sequence{0};
+    std::atomic<std::uint64_t> process_sequence{0};
 };
 
 enum class ThreadPhase : std::uint8_t {
@@ -67,6 +81,7 @@ struct ThreadCounters {
     ThreadCounters* next = nullptr;
     BlockCache cache;
     std::array<TagCounters, kMaxMemoryTags> tags{};
+    std::array<PublishMark, kMaxMemoryTags> publish_marks{};
 };
 
 // Stand-ins that threads point at before they register and after they exit. Never written: every
@@ -99,7 +114,7 @@ inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amoun
 [[gnu::cold]] void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 [[gnu::cold]] void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 
-// The hot path: two loads, one compare and two stores into this thread's own counters.
+// The hot path: three loads, two compares and three stores into this thread's own counters.
 inline void count_allocation(ThreadCounters& thread, std::uint16_t tag,
                              std::uint64_t size) noexcept {
     TagCounters& counters = thread.tags[tag];
@@ -111,6 +126,9 @@ inline void count_allocation(ThreadCounters& thread, std::uint16_t tag,
         return;
     }
     counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
+    const std::int64_t peak = counters.peak_unpublished_bytes.load(std::memory_order_relaxed);
+    counters.peak_unpublished_bytes.store(unpublished > peak ? unpublished : peak,
+                                          std::memory_order_relaxed);
     add_relaxed(counters.allocations, 1);
 }
 

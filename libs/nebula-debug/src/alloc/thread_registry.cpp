@@ -20,11 +20,16 @@ namespace detail {
 namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr auto kRelease = std::memory_order_release;
+constexpr auto kAcquire = std::memory_order_acquire;
+constexpr auto kSequential = std::memory_order_seq_cst;
 
 // Written only on cold paths; a line each so publishing threads do not slow each other.
 struct alignas(64) SharedTotals {
     std::atomic<std::int64_t> published_bytes{0};
     std::atomic<std::int64_t> peak_bytes{0};
+    // Counts publishes, and peak resets (which void every PublishMark): see PublishMark.
+    std::atomic<std::uint64_t> publish_sequence{0};
     std::atomic<std::uint64_t> retired_allocations{0};
     std::atomic<std::uint64_t> retired_deallocations{0};
 };
@@ -75,16 +80,55 @@ void raise_peak(std::atomic<std::int64_t>& peak, std::int64_t candidate) noexcep
     }
 }
 
-void publish(std::uint16_t tag, std::int64_t bytes) noexcept {
+// The shared totals' publish sequence numbers, as one publish left them.
+struct PublishSequences {
+    std::uint64_t tag;
+    std::uint64_t process;
+};
+
+// Sequence first, bytes second, both sequentially consistent (a locked add on x86 either way):
+// whoever reads the bytes and then the same sequence number as a mark knows that no publish after
+// the mark is in the bytes it read.
+PublishSequences publish(std::uint16_t tag, std::int64_t bytes) noexcept {
     SharedTotals& tag_totals = g_tag_totals[tag];
-    const std::int64_t tag_bytes =
-        tag_totals.published_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    const std::uint64_t tag_sequence = tag_totals.publish_sequence.fetch_add(1, kSequential) + 1;
+    const std::int64_t tag_bytes = tag_totals.published_bytes.fetch_add(bytes, kSequential) + bytes;
+    const std::uint64_t process_sequence =
+        g_process_totals.publish_sequence.fetch_add(1, kSequential) + 1;
     const std::int64_t process_bytes =
-        g_process_totals.published_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+        g_process_totals.published_bytes.fetch_add(bytes, kSequential) + bytes;
     if (bytes > 0) {
         raise_peak(tag_totals.peak_bytes, tag_bytes);
         raise_peak(g_process_totals.peak_bytes, process_bytes);
     }
+    return {tag_sequence, process_sequence};
+}
+
+// Raises the peaks to the totals this thread saw under `tag` since its last publish, where
+// nothing was published meanwhile (PublishMark). The mark is read before the peak it guards
+// (acquire, against the owner's release), the bytes before the sequence number.
+void raise_peak_to_unpublished_peak(std::uint16_t tag, const TagCounters& counters,
+                                    const PublishMark& mark) noexcept {
+    const std::uint64_t tag_mark = mark.tag_sequence.load(kAcquire);
+    const std::uint64_t process_mark = mark.process_sequence.load(kAcquire);
+    const std::int64_t unpublished_peak = counters.peak_unpublished_bytes.load(kRelaxed);
+    SharedTotals& tag_totals = g_tag_totals[tag];
+    const std::int64_t tag_bytes = tag_totals.published_bytes.load(kSequential);
+    if (tag_totals.publish_sequence.load(kSequential) == tag_mark) {
+        raise_peak(tag_totals.peak_bytes, tag_bytes + unpublished_peak);
+    }
+    const std::int64_t process_bytes = g_process_totals.published_bytes.load(kSequential);
+    if (g_process_totals.publish_sequence.load(kSequential) == process_mark) {
+        raise_peak(g_process_totals.peak_bytes, process_bytes + unpublished_peak);
+    }
+}
+
+// After this thread published `tag` (or started counting it), with `unpublished` bytes kept.
+void restart_unpublished_peak(TagCounters& counters, PublishMark& mark, std::int64_t unpublished,
+                              PublishSequences published) noexcept {
+    counters.peak_unpublished_bytes.store(unpublished, kRelaxed);
+    mark.tag_sequence.store(published.tag, kRelease);
+    mark.process_sequence.store(published.process, kRelease);
 }
 
 // Frees every block the cache holds and leaves it `room` bytes to fill.
@@ -108,6 +152,7 @@ void fold_into_totals(ThreadCounters& thread) noexcept {
     thread.cache.room.store(0, kRelaxed);
     for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
         TagCounters& counters = thread.tags[tag];
+        raise_peak_to_unpublished_peak(tag, counters, thread.publish_marks[tag]);
         // kNotCounting sends any later call on this thread (another thread-exit callback, a
         // thread_local destructor that frees) to the slow path, which counts into the globals.
         const std::int64_t bytes = counters.unpublished_bytes.exchange(kNotCounting, kRelaxed);
@@ -182,8 +227,13 @@ ThreadCounters* register_thread() noexcept {
         if (thread == nullptr) {
             return nullptr;
         }
-        for (TagCounters& counters : thread->tags) {
-            counters.unpublished_bytes.store(0, kRelaxed);
+        const std::uint64_t process_sequence =
+            g_process_totals.publish_sequence.load(kSequential);
+        for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
+            thread->tags[tag].unpublished_bytes.store(0, kRelaxed);
+            const PublishSequences now{g_tag_totals[tag].publish_sequence.load(kSequential),
+                                  process_sequence};
+            restart_unpublished_peak(thread->tags[tag], thread->publish_marks[tag], 0, now);
         }
         thread->cache.room.store(kCacheRoom, kRelaxed);
         thread->next = g_threads;
@@ -219,11 +269,16 @@ void count_slowly(std::uint16_t tag, std::int64_t delta,
     const std::int64_t unpublished = counters.unpublished_bytes.load(kRelaxed) + delta;
     if (static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes) {
         counters.unpublished_bytes.store(unpublished, kRelaxed);
+        counters.peak_unpublished_bytes.store(
+            std::max(counters.peak_unpublished_bytes.load(kRelaxed), unpublished), kRelaxed);
         return;
     }
+    PublishMark& mark = thread->publish_marks[tag];
+    raise_peak_to_unpublished_peak(tag, counters, mark);
     constexpr auto kKept = static_cast<std::int64_t>(kPeakSlackBytes / 2);
-    publish(tag, unpublished - kKept);
+    const PublishSequences published = publish(tag, unpublished - kKept);
     counters.unpublished_bytes.store(kKept, kRelaxed);
+    restart_unpublished_peak(counters, mark, kKept, published);
 }
 
 struct TagSnapshot {
@@ -244,6 +299,8 @@ void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexc
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::uint16_t i = 0; i < count; ++i) {
             const TagCounters& counters = thread->tags[first + i];
+            raise_peak_to_unpublished_peak(static_cast<std::uint16_t>(first + i), counters,
+                                           thread->publish_marks[first + i]);
             out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
             out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
             out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
@@ -339,6 +396,11 @@ std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
 void reset_allocator_peak() noexcept {
     std::array<TagSnapshot, kMaxMemoryTags> snapshots;
     const auto tag_count = static_cast<std::uint16_t>(detail::registered_tag_count());
+    // First void every thread's publish mark: what it saw before the reset is no longer a peak.
+    for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
+        detail::g_tag_totals[tag].publish_sequence.fetch_add(1, detail::kSequential);
+    }
+    detail::g_process_totals.publish_sequence.fetch_add(1, detail::kSequential);
     detail::fold_tags(0, tag_count, snapshots.data());
     for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
         detail::g_tag_totals[tag].peak_bytes.store(

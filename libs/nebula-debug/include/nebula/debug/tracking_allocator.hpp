@@ -41,8 +41,12 @@ inline std::size_t AllocatorStats::live_allocations() const noexcept {
 // The peak's error bound. Each thread keeps up to kPeakSlackBytes of every tag's byte count to
 // itself and publishes the rest, so a peak is never above the true peak and never below it by
 // more than kPeakSlackBytes x (threads alive) x (tags those threads allocated under).
-// Every current value read through allocator_stats() is exact, and a read lifts the peak to it;
-// between reads the peak lags by up to that bound, a thread alone in the process included.
+// Every current value read through allocator_stats() is exact, and a read lifts the peak to it.
+// Each thread also remembers its highest unpublished count since it last published, which lifts
+// the peak (at its next publish, at a read, as it exits) while nobody else published meanwhile:
+// so a tag only one thread uses has an exact peak, and so has a process with one thread
+// allocating under one tag, except for what reset_allocator_peak() cuts short (a thread's count
+// since its last publish no longer lifts the peak after a reset).
 inline constexpr std::size_t kPeakSlackBytes = 64 * 1024;
 
 // How many tags can be registered, the untagged one included; names past it are charged to
