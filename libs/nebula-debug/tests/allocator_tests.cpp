@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 
 #include <array>
 #include <atomic>
@@ -370,6 +371,7 @@ TEST(TrackingAllocatorDeathTest, StaticDestructionIsTracked) {
 }
 
 TEST(TrackingAllocator, OverheadIsOneHeaderPerLiveAllocation) {
+    const SamplingPaused sampling_paused;
     // Blocks taken from this thread's cache would lower the overhead they are counted in.
     nd::release_cached_blocks();
     const std::size_t before = nd::tracking_overhead_bytes();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 
 #include <memory>
 #include <thread>
@@ -83,6 +84,7 @@ TEST(Seed, test_display_shows_correct_values) {
 // test. What stays deterministic is the memory the tracking adds: one header per live block.
 TEST(Seed, test_overhead_is_minimal) {
     constexpr int kBlocks = 10'000;
+    const SamplingPaused sampling_paused;
     const nd::AllocatorStats before = nd::allocator_stats();
     std::vector<void*> blocks;
     blocks.reserve(kBlocks);

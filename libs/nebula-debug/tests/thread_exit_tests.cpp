@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 
 #if defined(_WIN32)
 #ifndef WIN32_LEAN_AND_MEAN
@@ -53,6 +54,7 @@ void thread_body() {
 // tracker's overhead (counters, cached blocks, headers) must be what it was, and every allocation
 // of the threads counted and freed.
 void expect_threads_leave_nothing_behind(const std::function<void()>& start_and_join) {
+    const SamplingPaused sampling_paused;
     start_and_join();  // the first thread sets up what stays (the counters' pool, runtime keys)
     nd::release_cached_blocks();
     const std::size_t overhead_before = nd::tracking_overhead_bytes();

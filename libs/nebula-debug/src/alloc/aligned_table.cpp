@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "platform/platform.hpp"
-#include "spin_lock.hpp"
+#include "platform/spin_lock.hpp"
 
 namespace nebula::debug::detail::aligned_table {
 namespace {

@@ -87,6 +87,7 @@ bool release_aligned_entry(void* block, Releaser releaser) noexcept {
         (releaser == Releaser::cpp_delete && c_family)) {
         report_mismatched_free(block, releaser, entry.size, entry.tag);
     }
+    sites::forget_sample_if_any(block);
     count_deallocation(*t_counters, entry.tag, entry.size);
     underlying::release_aligned(block);
     return true;

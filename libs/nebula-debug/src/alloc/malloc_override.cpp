@@ -61,8 +61,12 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
                 return failed();
             }
         }
+        if ((header.layout & nd::kSampledBlock) != 0) {
+            nebula::debug::detail::sites::forget_sample(block);
+        }
         nd::count_deallocation(thread, header.tag, header.size);
-        return nd::finish_block(thread, raw, header.layout, size, header.tag, header.cache_class);
+        const auto layout = static_cast<std::uint8_t>(header.layout & ~nd::kSampledBlock);
+        return nd::finish_block(thread, raw, layout, size, header.tag, header.cache_class);
     }
     // Another size class, or an over-aligned block: a new block, the bytes copied over.
     const std::size_t alignment = nd::offset_of(header.layout);

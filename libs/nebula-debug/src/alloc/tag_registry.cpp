@@ -5,7 +5,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "spin_lock.hpp"
+#include "platform/spin_lock.hpp"
 
 namespace nebula::debug {
 namespace {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 #include "platform/visibility.hpp"
+#include "sites/sampler.hpp"
 
 NEBULA_INTERNAL_BEGIN
 
@@ -76,6 +77,7 @@ struct BlockCache {
 };
 
 struct ThreadCounters {
+    sites::SamplerState sampler;  // its countdown is on the hot path
     ThreadPhase phase = ThreadPhase::unregistered;
     ThreadCounters* previous = nullptr;  // registry links, guarded by the registry lock
     ThreadCounters* next = nullptr;
@@ -110,26 +112,29 @@ inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amoun
 }
 
 // Cold paths, in thread_registry.cpp: register a thread on its first call, count for a thread
-// that exited, or publish bytes once the unpublished count leaves [0, kPeakSlackBytes].
-[[gnu::cold]] void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
+// that exited, or publish bytes once the unpublished count leaves [0, kPeakSlackBytes]. The
+// first returns whether the allocation is sampled, as count_allocation does.
+[[gnu::cold]] bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 [[gnu::cold]] void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 
-// The hot path: three loads, two compares and three stores into this thread's own counters.
-inline void count_allocation(ThreadCounters& thread, std::uint16_t tag,
+// The hot path: four loads, two compares and four stores into this thread's own counters.
+// Returns whether the allocation is sampled (sites/sampler.hpp): the countdown runs here, past
+// the range check, because the stand-ins' counters are read-only.
+inline bool count_allocation(ThreadCounters& thread, std::uint16_t tag,
                              std::uint64_t size) noexcept {
     TagCounters& counters = thread.tags[tag];
     const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
                                      static_cast<std::int64_t>(size);
     // A negative count wraps to a huge unsigned one: one compare checks both ends of the range.
     if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {
-        count_allocation_slowly(tag, size);
-        return;
+        return count_allocation_slowly(tag, size);
     }
     counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
     const std::int64_t peak = counters.peak_unpublished_bytes.load(std::memory_order_relaxed);
     counters.peak_unpublished_bytes.store(unpublished > peak ? unpublished : peak,
                                           std::memory_order_relaxed);
     add_relaxed(counters.allocations, 1);
+    return sites::sample_due(thread.sampler, size);
 }
 
 inline void count_deallocation(ThreadCounters& thread, std::uint16_t tag,

@@ -1,5 +1,7 @@
 // The cold side of the per-thread counters: the registry of live threads, the shared totals that
 // publishing and exited threads feed, and the readers that fold everything into AllocatorStats.
+#include <nebula/debug/allocation_sites.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -10,9 +12,10 @@
 #include "aligned_table.hpp"
 #include "block_cache.hpp"
 #include "platform/platform.hpp"
-#include "spin_lock.hpp"
+#include "platform/spin_lock.hpp"
 #include "tag_registry.hpp"
 #include "thread_counters.hpp"
+#include "sites/stack_table.hpp"
 #include "underlying_allocator.hpp"
 
 namespace nebula::debug {
@@ -236,6 +239,7 @@ ThreadCounters* register_thread() noexcept {
             restart_unpublished_peak(thread->tags[tag], thread->publish_marks[tag], 0, now);
         }
         thread->cache.room.store(kCacheRoom, kRelaxed);
+        sites::start_sampling(thread->sampler);
         thread->next = g_threads;
         if (g_threads != nullptr) {
             g_threads->previous = thread;
@@ -251,8 +255,9 @@ ThreadCounters* register_thread() noexcept {
 // Adds `delta` bytes and one operation to this thread's counters for `tag`, registering the thread
 // first if this is its first call, or straight into the shared totals once it has exited. Moves
 // bytes to the shared totals when the count leaves [0, kPeakSlackBytes], so that the thread keeps
-// half of kPeakSlackBytes, updating the global and per-tag peaks.
-void count_slowly(std::uint16_t tag, std::int64_t delta,
+// half of kPeakSlackBytes, updating the global and per-tag peaks. Returns the thread's counters,
+// or null when it counted into the shared totals (a thread that exited or could not register).
+ThreadCounters* count_slowly(std::uint16_t tag, std::int64_t delta,
                   std::atomic<std::uint64_t> TagCounters::*operations,
                   std::atomic<std::uint64_t> SharedTotals::*retired_operations) noexcept {
     ThreadCounters* thread = t_counters;
@@ -262,7 +267,7 @@ void count_slowly(std::uint16_t tag, std::int64_t delta,
     if (thread == nullptr || thread->phase == ThreadPhase::retired) {
         publish(tag, delta);
         (g_tag_totals[tag].*retired_operations).fetch_add(1, kRelaxed);
-        return;
+        return nullptr;
     }
     TagCounters& counters = thread->tags[tag];
     add_relaxed(counters.*operations, 1);
@@ -271,7 +276,7 @@ void count_slowly(std::uint16_t tag, std::int64_t delta,
         counters.unpublished_bytes.store(unpublished, kRelaxed);
         counters.peak_unpublished_bytes.store(
             std::max(counters.peak_unpublished_bytes.load(kRelaxed), unpublished), kRelaxed);
-        return;
+        return thread;
     }
     PublishMark& mark = thread->publish_marks[tag];
     raise_peak_to_unpublished_peak(tag, counters, mark);
@@ -279,6 +284,7 @@ void count_slowly(std::uint16_t tag, std::int64_t delta,
     const PublishSequences published = publish(tag, unpublished - kKept);
     counters.unpublished_bytes.store(kKept, kRelaxed);
     restart_unpublished_peak(counters, mark, kKept, published);
+    return thread;
 }
 
 struct TagSnapshot {
@@ -343,9 +349,11 @@ bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcep
     return true;
 }
 
-void count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
-    count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,
-                 &SharedTotals::retired_allocations);
+bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
+    ThreadCounters* thread = count_slowly(tag, static_cast<std::int64_t>(size),
+                                          &TagCounters::allocations,
+                                          &SharedTotals::retired_allocations);
+    return thread != nullptr && sites::sample_due(thread->sampler, size);
 }
 
 void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
@@ -423,7 +431,24 @@ std::size_t tracking_overhead_bytes() noexcept {
         }
     }
     return allocator_stats().live_allocations() * kBlockHeaderBytes + pool_bytes +
-           detail::aligned_table::bytes() + static_cast<std::size_t>(cached_bytes);
+           detail::aligned_table::bytes() + detail::sites::table_stats().bytes +
+           static_cast<std::size_t>(cached_bytes);
+}
+
+void set_sampling_interval(std::size_t mean_bytes) noexcept {
+    detail::sites::set_interval(mean_bytes);
+    // Every thread's countdown restarts at once: one that was off (counting down kOffRecheckBytes)
+    // would otherwise sample again only after tens of MiB.
+    const std::int64_t gap = detail::sites::first_gap_after_change();
+    std::lock_guard lock(detail::g_registry_lock);
+    for (detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
+         thread = thread->next) {
+        thread->sampler.bytes_until_sample.store(gap, std::memory_order_relaxed);
+    }
+}
+
+std::size_t sampling_interval() noexcept {
+    return detail::sites::interval();
 }
 
 void release_cached_blocks() noexcept {

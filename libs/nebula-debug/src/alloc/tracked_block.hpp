@@ -27,7 +27,8 @@ struct BlockHeader {
     std::uint16_t tag;
     std::uint8_t cache_class;  // its block cache size class; kUncached: never cached
     std::uint8_t layout;       // kOffsetLog2Bits: log2 of the distance from the C allocator's
-                               // block; kCFamilyBlock: made by malloc & co., not operator new
+                               // block; kCFamilyBlock: made by malloc & co., not operator new;
+                               // kSampledBlock: its stack is in the sampler's table
     std::uint32_t seal;        // live: block_seal(); freed: freed_seal(size)
 };
 static_assert(sizeof(BlockHeader) == kBlockHeaderBytes);
@@ -40,6 +41,7 @@ inline constexpr std::uint8_t kHeaderOffsetLog2 = 4;
 static_assert(std::size_t{1} << kHeaderOffsetLog2 == sizeof(BlockHeader));
 inline constexpr std::uint8_t kOffsetLog2Bits = 0x3F;
 inline constexpr std::uint8_t kCFamilyBlock = 0x40;
+inline constexpr std::uint8_t kSampledBlock = 0x80;
 
 // Which function family made a block, and so which may release it: free() takes only what the C
 // allocation family made, operator delete only what operator new made (ASan calls the difference
@@ -111,6 +113,10 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // other pointer was made by the allocator under the tracker (before the replacement took effect,
 // or by code that called it directly) and goes back to it uncounted; for delete it is reported.
 [[gnu::cold]] void release_unsealed_block(void* block, Releaser releaser) noexcept;
+// Cold path, in sampled_block.cpp: records the block with this thread's stack and, if it was
+// recorded, sets kSampledBlock in its header (sealed again).
+[[gnu::cold]] void sample_block(void* block) noexcept;
+
 // Cold path, in block_check.cpp: releases the block if the aligned table holds it.
 [[gnu::cold]] bool release_aligned_entry(void* block, Releaser releaser) noexcept;
 
@@ -148,7 +154,9 @@ NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8
     BlockHeader header{size, tag, cache_class, layout, 0};
     header.seal = block_seal(block, size, packed_fields(header));
     std::memcpy(block - sizeof(BlockHeader), &header, sizeof(header));
-    count_allocation(thread, tag, size);
+    if (count_allocation(thread, tag, size)) [[unlikely]] {
+        sample_block(block);
+    }
     return block;
 }
 
@@ -205,7 +213,11 @@ inline void* allocate_aligned_block(std::size_t size, std::size_t alignment,
             underlying::release_aligned(block);
             return nullptr;
         }
-        count_allocation(*t_counters, tag, size);
+        if (count_allocation(*t_counters, tag, size)) [[unlikely]] {
+            // Its header is in the table, which has no room for the flag: its free asks the
+            // sampler (release_aligned_entry).
+            sites::record_sample(t_counters->sampler, block, size, tag);
+        }
         return block;
     }
     const std::size_t padded = (size + alignment + alignment - 1) & ~(alignment - 1);
@@ -253,6 +265,9 @@ NEBULA_HOT_PATH void release_block(void* block) noexcept {
         if ((header.layout & kCFamilyBlock) != kExpected) [[unlikely]] {
             report_mismatched_free(block, kReleaser, header.size, header.tag);
         }
+    }
+    if ((header.layout & kSampledBlock) != 0) [[unlikely]] {
+        sites::forget_sample(block);
     }
     const std::uint32_t freed = freed_seal(header.size);
     std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));

@@ -11,7 +11,7 @@ namespace nebula::debug {
 
 constinit const detail::ThreadCounters detail::kUnregisteredThread{};
 constinit const detail::ThreadCounters detail::kRetiredThread{
-    detail::ThreadPhase::retired, nullptr, nullptr, {}, {}};
+    {}, detail::ThreadPhase::retired, nullptr, nullptr, {}, {}, {}};
 // The stand-in is never written through this pointer: every path that writes checks the phase.
 NEBULA_TLS_MODEL constinit thread_local detail::ThreadCounters* detail::t_counters =
     const_cast<detail::ThreadCounters*>(&detail::kUnregisteredThread);

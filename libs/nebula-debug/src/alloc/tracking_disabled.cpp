@@ -1,5 +1,6 @@
 // The tracker compiled out (NEBULA_MEMORY_TRACKING=0): the same API, reading zeros, allocating
 // straight from the C allocator. No operator new or delete is replaced in this configuration.
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
@@ -32,6 +33,26 @@ std::size_t tracking_overhead_bytes() noexcept {
     return 0;
 }
 void release_cached_blocks() noexcept {}
+
+void set_sampling_interval(std::size_t) noexcept {}
+std::size_t sampling_interval() noexcept {
+    return 0;
+}
+std::vector<AllocationSite> live_allocation_sites(std::size_t) {
+    return {};
+}
+std::vector<AllocationSite> live_allocation_sites(std::string_view, std::size_t) {
+    return {};
+}
+bool write_heap_profile(const std::string& path, std::string* error) {
+    if (error != nullptr) {
+        *error = path + ": no heap profile, memory tracking is compiled out (NEBULA_MEMORY_TRACKING=0)";
+    }
+    return false;
+}
+SamplingStats sampling_stats() noexcept {
+    return {};
+}
 
 MemoryTag current_memory_tag() noexcept {
     return kUntagged;

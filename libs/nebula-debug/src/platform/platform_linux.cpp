@@ -1,11 +1,13 @@
 #include "platform.hpp"
 
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace nebula::debug::platform {
@@ -132,6 +134,17 @@ const char* object_path(const void* address) noexcept {
 const void* object_base(const void* address) noexcept {
     Dl_info info;
     return address != nullptr && dladdr(address, &info) != 0 ? info.dli_fbase : nullptr;
+}
+
+int capture_stack(void** frames, int max_frames) noexcept {
+    // One more than asked, for this function's own frame. Not inlined: that frame must exist.
+    constexpr int kMaxFrames = 64;
+    void* captured[kMaxFrames + 1];
+    const int count = backtrace(captured, std::min(max_frames, kMaxFrames) + 1);
+    for (int i = 1; i < count; ++i) {
+        frames[i - 1] = captured[i];
+    }
+    return count > 0 ? count - 1 : 0;
 }
 
 }  // namespace nebula::debug::platform

@@ -232,4 +232,10 @@ const void* object_base(const void* address) noexcept {
     return module_of(address);
 }
 
+int capture_stack(void** frames, int max_frames) noexcept {
+    // Skips this function's own frame. The stack walk reads the modules' unwind data (x64 code
+    // always has it), like backtrace() on Linux.
+    return RtlCaptureStackBackTrace(1, static_cast<DWORD>(max_frames), frames, nullptr);
+}
+
 }  // namespace nebula::debug::platform

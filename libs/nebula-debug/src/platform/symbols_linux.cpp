@@ -1,0 +1,112 @@
+// Symbols through elfutils' libdw (Debian libdw-dev): it reads each module's own symbol table
+// (.symtab) from its file, so functions of an executable linked without -rdynamic have names too,
+// which dladdr() (the dynamic symbols only) cannot give; and it loads a module's table only when
+// an address in it is first asked for. Names are demangled with the C++ runtime's demangler.
+#include "symbols.hpp"
+
+#include <cxxabi.h>
+#include <elfutils/libdwfl.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+
+namespace nebula::debug::platform {
+namespace {
+
+std::string demangled(const char* name) {
+    int status = 0;
+    std::unique_ptr<char, decltype(&std::free)> readable(
+        abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+    return status == 0 && readable != nullptr ? std::string(readable.get()) : std::string(name);
+}
+
+std::string file_name(const char* path) {
+    const char* slash = path != nullptr ? std::strrchr(path, '/') : nullptr;
+    return slash != nullptr ? slash + 1 : (path != nullptr ? path : "?");
+}
+
+class Symbols {
+public:
+    Symbols() { report_modules(); }
+    ~Symbols() {
+        if (session_ != nullptr) {
+            dwfl_end(session_);
+        }
+    }
+    Symbols(const Symbols&) = delete;
+    Symbols& operator=(const Symbols&) = delete;
+
+    std::string name_of(std::uintptr_t return_address) {
+        std::lock_guard lock(mutex_);
+        if (const auto known = names_.find(return_address); known != names_.end()) {
+            return known->second;
+        }
+        // The call instruction ends at the return address; the byte before it is in the caller
+        // even when the call is the last instruction of a function that does not return.
+        const Dwarf_Addr address = return_address - 1;
+        Dwfl_Module* module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
+        if (module == nullptr) {
+            report_modules();  // a library loaded since the modules were last read
+            module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
+        }
+        std::string name;
+        if (module != nullptr) {
+            if (const char* symbol = dwfl_module_addrname(module, address); symbol != nullptr) {
+                name = demangled(symbol);
+            } else {
+                Dwarf_Addr base = 0;
+                const char* path =
+                    dwfl_module_info(module, nullptr, &base, nullptr, nullptr, nullptr, nullptr,
+                                     nullptr);
+                char offset[32];
+                std::snprintf(offset, sizeof(offset), "+0x%" PRIx64,
+                              static_cast<std::uint64_t>(address - base));
+                name = file_name(path) + offset;
+            }
+        }
+        return names_.emplace(return_address, std::move(name)).first->second;
+    }
+
+private:
+    void report_modules() {
+        if (session_ == nullptr) {
+            session_ = dwfl_begin(&kCallbacks);
+            if (session_ == nullptr) {
+                return;
+            }
+        }
+        dwfl_report_begin(session_);
+        dwfl_linux_proc_report(session_, getpid());
+        dwfl_report_end(session_, nullptr, nullptr);
+    }
+
+    static constexpr Dwfl_Callbacks kCallbacks = {
+        .find_elf = dwfl_linux_proc_find_elf,
+        .find_debuginfo = dwfl_standard_find_debuginfo,
+        .section_address = nullptr,
+        .debuginfo_path = nullptr,
+    };
+
+    std::mutex mutex_;
+    Dwfl* session_ = nullptr;
+    std::unordered_map<std::uintptr_t, std::string> names_;
+};
+
+}  // namespace
+
+std::string function_name(const void* return_address) {
+    // Never destroyed: reports made at exit (the leak report, NEBULA_HEAP_PROFILE) may come after
+    // static destruction began.
+    alignas(Symbols) static unsigned char storage[sizeof(Symbols)];
+    static Symbols* const symbols = new (storage) Symbols;
+    return symbols->name_of(reinterpret_cast<std::uintptr_t>(return_address));
+}
+
+}  // namespace nebula::debug::platform

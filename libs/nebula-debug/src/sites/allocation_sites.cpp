@@ -1,0 +1,188 @@
+// Reading the sites: the stack table copied out under its lock, then, off it, every return
+// address named (platform/symbols.hpp), the tracker's own frames cut from the top of each stack,
+// and stacks that read the same once named merged: a site is a (function names, tag) pair.
+#include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <new>
+#include <string_view>
+
+#include "heap_profile.hpp"
+#include "platform/symbols.hpp"
+#include "sampler.hpp"
+#include "stack_table.hpp"
+
+namespace nebula::debug {
+namespace {
+
+namespace sites = detail::sites;
+
+// The entry points a sampled allocation came through: the stack starts below the outermost.
+bool is_allocation_entry(std::string_view name) noexcept {
+    constexpr std::string_view kEntries[] = {"malloc",        "calloc",         "realloc",
+                                             "reallocarray",  "posix_memalign", "aligned_alloc",
+                                             "memalign",      "valloc",         "pvalloc",
+                                             "operator new"};
+    if (name.starts_with("nebula::debug::")) {
+        return true;  // the tracker itself, and the entry points it offers (tracked_malloc, ...)
+    }
+    for (std::string_view entry : kEntries) {
+        if (name == entry || (name.starts_with(entry) && name.size() > entry.size() &&
+                              (name[entry.size()] == '(' || name[entry.size()] == '['))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// How many frames from the top of a sampled stack are the tracker's: through the outermost entry
+// point in the run of frames at the top that may be the tracker's (entry points, its internal
+// helpers, which have internal linkage, and frames without a name).
+std::size_t tracker_frames(const std::vector<std::string>& names) noexcept {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (is_allocation_entry(names[i])) {
+            count = i + 1;
+        } else if (!names[i].empty() && !names[i].starts_with("(anonymous namespace)::")) {
+            break;
+        }
+    }
+    return count;
+}
+
+// Without the symbol version a dynamic symbol may carry ("__libc_start_main@@GLIBC_2.34").
+std::string without_version(std::string name) {
+    if (const std::size_t at = name.find('@'); at != std::string::npos && at > 0) {
+        name.resize(at);
+    }
+    return name;
+}
+
+struct NamedSite {
+    std::vector<std::string> frames;
+    std::string tag;
+    double live_count = 0;
+    double live_bytes = 0;
+    double allocated_count = 0;
+    double allocated_bytes = 0;
+    std::size_t live_samples = 0;
+};
+
+// Every site in the stack table, named and merged; `tag_filter` null: all tags.
+std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
+    // Room taken before the lock: nothing may allocate while the sampler's table is held.
+    const std::size_t capacity = sites::table_stats().sites + 64;
+    std::unique_ptr<sites::SiteTotals[]> raw(new sites::SiteTotals[capacity]);
+    const std::size_t count = sites::copy_sites(raw.get(), capacity);
+    std::map<std::pair<std::uint16_t, std::vector<std::string>>, NamedSite> merged;
+    for (std::size_t i = 0; i < count; ++i) {
+        const sites::SiteTotals& site = raw[i];
+        if (tag_filter != nullptr && site.tag != tag_filter->index) {
+            continue;
+        }
+        std::vector<std::string> names;
+        names.reserve(site.depth);
+        for (int f = 0; f < site.depth; ++f) {
+            names.push_back(without_version(platform::function_name(site.frames[f])));
+        }
+        std::vector<std::string> frames;
+        frames.reserve(site.depth);
+        for (std::size_t f = tracker_frames(names); f < names.size(); ++f) {
+            frames.push_back(names[f].empty() ? "?" : std::move(names[f]));
+        }
+        NamedSite& named = merged[{site.tag, frames}];
+        if (named.tag.empty()) {
+            named.frames = std::move(frames);
+            named.tag = std::string(memory_tag_name(MemoryTag{site.tag}));
+        }
+        named.live_count += site.live_count;
+        named.live_bytes += site.live_bytes;
+        named.allocated_count += site.allocated_count;
+        named.allocated_bytes += site.allocated_bytes;
+        named.live_samples += site.live_samples;
+    }
+    std::vector<NamedSite> result;
+    result.reserve(merged.size());
+    for (auto& [key, site] : merged) {
+        result.push_back(std::move(site));
+    }
+    return result;
+}
+
+std::size_t rounded(double estimate) noexcept {
+    return estimate <= 0 ? 0 : static_cast<std::size_t>(std::llround(estimate));
+}
+
+std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::size_t max_sites) {
+    std::vector<NamedSite> named = named_sites(tag_filter);
+    std::erase_if(named, [](const NamedSite& site) { return site.live_samples == 0; });
+    std::sort(named.begin(), named.end(), [](const NamedSite& a, const NamedSite& b) {
+        return a.live_bytes > b.live_bytes;
+    });
+    named.resize(std::min(named.size(), max_sites));
+    std::vector<AllocationSite> result;
+    result.reserve(named.size());
+    for (NamedSite& site : named) {
+        result.push_back({std::move(site.frames), std::move(site.tag), rounded(site.live_bytes),
+                          rounded(site.live_count), rounded(site.allocated_bytes),
+                          site.live_samples});
+    }
+    return result;
+}
+
+// NEBULA_HEAP_PROFILE=path: a profile written as the process exits, registered before main.
+void write_profile_at_exit() {
+    const char* path = std::getenv("NEBULA_HEAP_PROFILE");
+    std::string error;
+    if (!write_heap_profile(path, &error)) {
+        std::fprintf(stderr, "nebula-debug: NEBULA_HEAP_PROFILE: %s\n", error.c_str());
+    }
+}
+[[maybe_unused]] const bool g_profile_at_exit_registered = [] {
+    const char* path = std::getenv("NEBULA_HEAP_PROFILE");
+    return path != nullptr && *path != '\0' && std::atexit(write_profile_at_exit) == 0;
+}();
+
+}  // namespace
+
+std::vector<AllocationSite> live_allocation_sites(std::size_t max_sites) {
+    return top_live_sites(nullptr, max_sites);
+}
+
+std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::size_t max_sites) {
+    MemoryTag found;
+    if (!find_memory_tag(tag, found)) {
+        return {};
+    }
+    return top_live_sites(&found, max_sites);
+}
+
+bool write_heap_profile(const std::string& path, std::string* error) {
+    try {
+        std::vector<detail::ProfileSite> profile;
+        for (NamedSite& site : named_sites(nullptr)) {
+            profile.push_back({std::move(site.frames), std::move(site.tag), site.live_count,
+                               site.live_bytes, site.allocated_count, site.allocated_bytes});
+        }
+        return detail::write_heap_profile_file(profile, sampling_interval(), path, error);
+    } catch (const std::exception& failure) {
+        if (error != nullptr) {
+            *error = path + ": " + failure.what();
+        }
+        return false;
+    }
+}
+
+SamplingStats sampling_stats() noexcept {
+    const sites::TableStats table = sites::table_stats();
+    return {table.samples_recorded, table.live_samples, table.samples_dropped, table.sites,
+            table.bytes};
+}
+
+}  // namespace nebula::debug

@@ -1,0 +1,134 @@
+// Drawing the gaps between samples, and recording a sample: the stack, unwound from the
+// allocation itself (glibc's backtrace(), see docs/benchmarks.md for the candidates measured),
+// goes to the stack table with the sample's weight. Symbols are not looked up here: that happens
+// when sites are read (allocation_sites.cpp), off the allocation path.
+#include "sampler.hpp"
+
+#include <nebula/debug/allocation_sites.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "platform/platform.hpp"
+#include "stack_table.hpp"
+
+namespace nebula::debug::detail::sites {
+namespace {
+
+// While sampling is off, a thread still looks every kOffRecheckBytes whether it was turned on
+// (in case set_sampling_interval's store to its countdown was lost to its own).
+constexpr std::int64_t kOffRecheckBytes = std::int64_t{64} << 20;
+
+std::size_t interval_from_environment() noexcept {
+    const char* text = std::getenv("NEBULA_SAMPLING_INTERVAL");
+    if (text == nullptr || *text == '\0') {
+        return kDefaultSamplingInterval;
+    }
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text, &end, 10);
+    if (*end != '\0' || text[0] == '-') {
+        static constexpr char kMessage[] =
+            "nebula-debug: NEBULA_SAMPLING_INTERVAL is not a byte count; sampling every 512 KiB\n";
+        platform::write_error(kMessage, sizeof(kMessage) - 1);
+        return kDefaultSamplingInterval;
+    }
+    return static_cast<std::size_t>(value);
+}
+
+std::uint64_t seed_from_environment() noexcept {
+    const char* text = std::getenv("NEBULA_SAMPLING_SEED");
+    return text != nullptr && *text != '\0' ? std::strtoull(text, nullptr, 10) : 0;
+}
+
+constinit std::atomic<std::size_t> g_interval{kDefaultSamplingInterval};
+constinit std::uint64_t g_seed = 0;  // 0: seeded from addresses and the clock
+constinit std::atomic<std::uint64_t> g_threads_seeded{0};
+
+std::uint64_t mix(std::uint64_t value) noexcept {  // splitmix64's finaliser
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9u;
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EBu;
+    return value ^ (value >> 31);
+}
+
+double uniform(SamplerState& state) noexcept {  // in (0, 1]
+    state.random ^= state.random >> 12;
+    state.random ^= state.random << 25;
+    state.random ^= state.random >> 27;
+    const std::uint64_t bits = (state.random * 0x2545F4914F6CDD1Du) >> 11;
+    return static_cast<double>(bits + 1) * 0x1.0p-53;
+}
+
+std::int64_t next_gap(SamplerState& state) noexcept {
+    const std::size_t mean = g_interval.load(std::memory_order_relaxed);
+    if (mean == 0) {
+        return kOffRecheckBytes;
+    }
+    return static_cast<std::int64_t>(-std::log(uniform(state)) * static_cast<double>(mean));
+}
+
+// The environment is read, and the unwinder loaded, during static initialisation: before main,
+// whatever the order of the static initialisers that allocate.
+[[maybe_unused]] const bool g_configured = [] {
+    g_interval.store(interval_from_environment(), std::memory_order_relaxed);
+    g_seed = seed_from_environment();
+    void* frames[4];
+    platform::capture_stack(frames, 4);
+    return true;
+}();
+
+}  // namespace
+
+void start_sampling(SamplerState& state) noexcept {
+    const std::uint64_t thread_number = g_threads_seeded.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t seed =
+        g_seed != 0 ? g_seed + thread_number
+                    : reinterpret_cast<std::uintptr_t>(&state) ^
+                          static_cast<std::uint64_t>(std::time(nullptr)) ^ (thread_number << 32);
+    state.random = mix(seed) | 1;  // xorshift's state must not be zero
+    state.bytes_until_sample.store(next_gap(state), std::memory_order_relaxed);
+}
+
+std::int64_t first_gap_after_change() noexcept {
+    const std::size_t mean = g_interval.load(std::memory_order_relaxed);
+    return mean == 0 ? kOffRecheckBytes : static_cast<std::int64_t>(mean);
+}
+
+bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
+                   std::uint16_t tag) noexcept {
+    state.bytes_until_sample.store(next_gap(state), std::memory_order_relaxed);
+    const std::size_t mean = g_interval.load(std::memory_order_relaxed);
+    if (mean == 0 || size == 0 || state.recording) {
+        return false;
+    }
+    state.recording = true;
+    void* frames[kMaxFrames];
+    const int depth = platform::capture_stack(frames, kMaxFrames);
+    // Un-sampling: a block of `size` bytes was sampled with probability 1 - exp(-size / mean).
+    const double weight =
+        1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
+    const bool recorded = add_sample(block, size, weight, tag, frames, depth);
+    state.recording = false;
+    return recorded;
+}
+
+void forget_sample(const void* block) noexcept {
+    remove_sample(block);
+}
+
+void forget_sample_if_any(const void* block) noexcept {
+    if (any_live_samples()) {
+        remove_sample(block);
+    }
+}
+
+std::size_t interval() noexcept {
+    return g_interval.load(std::memory_order_relaxed);
+}
+
+void set_interval(std::size_t mean_bytes) noexcept {
+    g_interval.store(mean_bytes, std::memory_order_relaxed);
+}
+
+}  // namespace nebula::debug::detail::sites

@@ -1,0 +1,46 @@
+// Which frame of a site a person reads as "the code that allocated": the first one outside the
+// standard library, whose containers and allocators sit between most code and operator new.
+#include <nebula/debug/allocation_sites.hpp>
+
+namespace nebula::debug {
+namespace {
+
+// The name the function is known by, without its return type (templates' demangled names start
+// with one: "void std::vector<int>::_M_realloc_insert<int>(...)").
+std::string_view qualified_name(std::string_view name) noexcept {
+    int depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (c == '(' && depth == 0) {
+            break;
+        }
+        if (c == '<' || c == '(') {
+            ++depth;
+        } else if (c == '>' || c == ')') {
+            --depth;
+        } else if (c == ' ' && depth == 0) {
+            start = i + 1;
+        }
+    }
+    return name.substr(start);
+}
+
+bool is_standard_library(std::string_view name) noexcept {
+    const std::string_view qualified = qualified_name(name);
+    return qualified.starts_with("std::") || qualified.starts_with("__gnu_cxx::") ||
+           qualified.starts_with("__cxxabiv1::");
+}
+
+}  // namespace
+
+std::string_view site_function(const AllocationSite& site) noexcept {
+    for (const std::string& frame : site.frames) {
+        if (!is_standard_library(frame)) {
+            return frame;
+        }
+    }
+    return site.frames.empty() ? std::string_view() : std::string_view(site.frames.front());
+}
+
+}  // namespace nebula::debug

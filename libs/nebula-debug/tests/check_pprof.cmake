@@ -1,0 +1,87 @@
+# Reads the heap profile of write_test_profile.cpp back with `go tool pprof`, the reader the file
+# is for, written by others than the encoder's author.
+#   cmake -DPPROF_FILE=heap.pb.gz -DGO=/usr/bin/go [-DWRITER=write_test_profile] -P check_pprof.cmake
+# With WRITER, the profile is written first (one CTest test, no fixture needed).
+cmake_minimum_required(VERSION 3.25)
+
+foreach(variable PPROF_FILE GO)
+  if(NOT DEFINED ${variable})
+    message(FATAL_ERROR "check_pprof.cmake needs -D${variable}=...")
+  endif()
+endforeach()
+
+if(DEFINED WRITER)
+  execute_process(COMMAND "${WRITER}" "${PPROF_FILE}" RESULT_VARIABLE result)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "${WRITER} ${PPROF_FILE}: ${result}")
+  endif()
+endif()
+
+# pprof keeps fetched profiles in $HOME/pprof (or $PPROF_TMPDIR) and go wants a cache and a
+# GOPATH: all of them in a scratch directory, so that the test writes nothing outside the build.
+get_filename_component(scratch "${PPROF_FILE}" DIRECTORY)
+set(scratch "${scratch}/pprof-home")
+file(MAKE_DIRECTORY "${scratch}")
+set(go_env HOME=${scratch} PPROF_TMPDIR=${scratch} GOCACHE=${scratch}/cache
+    GOPATH=${scratch}/go GOTOOLCHAIN=local GOFLAGS=)
+
+# Runs pprof with the given options; its output in `output_variable`.
+function(pprof output_variable)
+  list(JOIN ARGN " " options)
+  execute_process(
+    COMMAND ${CMAKE_COMMAND} -E env ${go_env} "${GO}" tool pprof ${ARGN} "${PPROF_FILE}"
+    WORKING_DIRECTORY "${scratch}"
+    RESULT_VARIABLE result
+    OUTPUT_VARIABLE output
+    ERROR_VARIABLE errors)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "go tool pprof ${options} ${PPROF_FILE} failed (${result}):\n${errors}")
+  endif()
+  message(STATUS "go tool pprof ${options}:\n${output}")
+  set(${output_variable} "${output}" PARENT_SCOPE)
+endfunction()
+
+function(expect output regex)
+  if(NOT output MATCHES "${regex}")
+    message(FATAL_ERROR "expected /${regex}/ in the output above")
+  endif()
+endfunction()
+
+function(expect_not output regex)
+  if(output MATCHES "${regex}")
+    message(FATAL_ERROR "did not expect /${regex}/ in the output above")
+  endif()
+endfunction()
+
+# `-top` rows: flat flat% sum% cum cum% name. The sites of write_test_profile.cpp:
+# leak_meshes <- build_mesh <- main (Meshes, 3 MiB live, 6 MiB allocated),
+# load_texture <- load_assets <- main (Textures, 1 MiB live, 2 MiB allocated),
+# play_sound <- audio_thread (Audio, nothing live, 512 KiB allocated).
+pprof(inuse -top -sample_index=inuse_space)
+expect("${inuse}" "Type: inuse_space")
+expect("${inuse}" "3MB +75\\.00% +75\\.00% +3MB +75\\.00% +leak_meshes")
+expect("${inuse}" "1MB +25\\.00% +100% +1MB +25\\.00% +load_texture")
+expect("${inuse}" "0 +0% +100% +3MB +75\\.00% +build_mesh")
+expect("${inuse}" "0 +0% +100% +4MB +100% +main")
+
+pprof(alloc -top -sample_index=alloc_space)
+expect("${alloc}" "Type: alloc_space")
+expect("${alloc}" "6144kB +70\\.59% +70\\.59% +6144kB +70\\.59% +leak_meshes")
+expect("${alloc}" "512kB +5\\.88% +100% +512kB +5\\.88% +play_sound")
+expect("${alloc}" "0 +0% +100% +512kB +5\\.88% +audio_thread")
+
+pprof(objects -top -sample_index=alloc_objects)
+expect("${objects}" "Type: alloc_objects")
+expect("${objects}" "8 +50\\.00% +50\\.00% +8 +50\\.00% +play_sound")
+expect("${objects}" "6 +37\\.50% +87\\.50% +6 +37\\.50% +leak_meshes")
+
+# The default sample type, and the label "tag" that -tagfocus selects on.
+pprof(meshes -top -tagfocus=tag=Meshes)
+expect("${meshes}" "Type: inuse_space")
+expect("${meshes}" "3MB +75\\.00% +75\\.00% +3MB +75\\.00% +leak_meshes")
+expect_not("${meshes}" "load_texture")
+
+pprof(tags -tags)
+expect("${tags}" "tag: Total 4\\.0MB")
+expect("${tags}" "3\\.0MB \\(75\\.00%\\): Meshes")
+expect("${tags}" "1\\.0MB \\(25\\.00%\\): Textures")
