@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <array>
@@ -572,6 +573,41 @@ void TagCost(benchmark::State& state) {
 BENCHMARK(TagCost<PairsSlices>)->Name("TagCost<Pairs64>")->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(TagCost<BatchSlices>)->Name("TagCost<Batch1000>")->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(TagCost<MixedSlices>)->Name("TagCost<MixedSizes>")->Threads(1)->Threads(2)->UseRealTime();
+
+// What sampling allocation sites costs at the default interval: like TagCost, one thread
+// alternates slices of one workload with sampling on (the default interval) and off, timing each.
+// Turning it on restarts the thread's countdown with a fresh draw, so every slice samples as a
+// long run would. One thread only: the interval is the process's.
+template <class Slices>
+void SamplingCost(benchmark::State& state) {
+    using Clock = std::chrono::steady_clock;
+    nd::release_cached_blocks();
+    Slices slices(0);
+    const auto run_with = [&](std::size_t interval) {
+        nd::set_sampling_interval(interval);
+        slices.run();
+    };
+    Clock::duration off{};
+    Clock::duration on{};
+    bool on_first = false;
+    for (auto _ : state) {
+        const Clock::time_point start = Clock::now();
+        run_with(on_first ? nd::kDefaultSamplingInterval : 0);
+        const Clock::time_point middle = Clock::now();
+        run_with(on_first ? 0 : nd::kDefaultSamplingInterval);
+        const Clock::time_point end = Clock::now();
+        (on_first ? on : off) += middle - start;
+        (on_first ? off : on) += end - middle;
+        on_first = !on_first;
+    }
+    nd::set_sampling_interval(nd::kDefaultSamplingInterval);
+    state.SetItemsProcessed(state.iterations() * 2 * static_cast<std::int64_t>(Slices::kItems));
+    state.counters["sampled_time_over_unsampled"] =
+        std::chrono::duration<double>(on) / std::chrono::duration<double>(off);
+}
+BENCHMARK(SamplingCost<PairsSlices>)->Name("SamplingCost<Pairs64>")->UseRealTime();
+BENCHMARK(SamplingCost<BatchSlices>)->Name("SamplingCost<Batch1000>")->UseRealTime();
+BENCHMARK(SamplingCost<MixedSlices>)->Name("SamplingCost<MixedSizes>")->UseRealTime();
 
 }  // namespace
 

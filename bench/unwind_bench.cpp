@@ -89,6 +89,23 @@ int capture_glibc(void** frames, int max_frames) {
 int capture_libunwind(void** frames, int max_frames) {
     return unw_backtrace(frames, max_frames);
 }
+
+// libunwind's step-by-step walk: no per-thread trace cache (unw_backtrace maps 256 KiB of one per
+// thread that unwinds), every frame's unwind info found through libunwind's global cache.
+int capture_libunwind_steps(void** frames, int max_frames) {
+    unw_context_t context;
+    unw_cursor_t cursor;
+    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
+        return 0;
+    }
+    int count = 0;
+    while (count < max_frames && unw_step(&cursor) > 0) {
+        unw_word_t ip = 0;
+        unw_get_reg(&cursor, UNW_REG_IP, &ip);
+        frames[count++] = reinterpret_cast<void*>(ip);
+    }
+    return count;
+}
 #endif
 
 struct StackBounds {
@@ -175,6 +192,7 @@ void CaptureStack(benchmark::State& state) {
 BENCHMARK(CaptureStack<capture_glibc>)->Name("CaptureStack/glibc_backtrace");
 #if NEBULA_WITH_LIBUNWIND
 BENCHMARK(CaptureStack<capture_libunwind>)->Name("CaptureStack/unw_backtrace");
+BENCHMARK(CaptureStack<capture_libunwind_steps>)->Name("CaptureStack/unw_step");
 #endif
 BENCHMARK(CaptureStack<capture_frame_pointers>)->Name("CaptureStack/frame_pointers");
 
@@ -209,6 +227,7 @@ int main(int argc, char** argv) {
     add_first_capture_context("glibc_backtrace", capture_glibc);
 #if NEBULA_WITH_LIBUNWIND
     add_first_capture_context("unw_backtrace", capture_libunwind);
+    add_first_capture_context("unw_step", capture_libunwind_steps);
 #endif
     add_first_capture_context("frame_pointers", capture_frame_pointers);
     benchmark::Initialize(&argc, argv);

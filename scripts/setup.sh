@@ -13,10 +13,11 @@ packages=(
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev
   xvfb xauth python3
   libjemalloc2
+  libdw-dev zlib1g-dev golang-go libunwind-dev
 )
 case "${1:-}" in
   "") ;;
-  mingw) packages+=(g++-mingw-w64-x86-64-posix wine wine64 googletest) ;;
+  mingw) packages+=(g++-mingw-w64-x86-64-posix wine wine64 googletest libz-mingw-w64-dev) ;;
   *) echo "setup: unknown extra '$1' (expected: mingw)" >&2; exit 2 ;;
 esac
 

@@ -6,6 +6,7 @@
 #include "session.hpp"
 #include "window.hpp"
 
+#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
 #include <fmt/format.h>
@@ -33,6 +34,9 @@ bool apply_budgets_file(nd::MemoryBudget& budget, const std::string& path) {
 }
 
 int run(const demo::DemoOptions& options) {
+    // What is still allocated at exit, per tag with its allocation sites (NEBULA_LEAK_REPORT=0:
+    // not logged).
+    nd::log_live_memory_at_exit();
     const demo::Scenario scenario = *demo::find_scenario(options.scenario);
     nd::MemoryBudget budget;
     demo::VoxelWorld::configure_budgets(budget);

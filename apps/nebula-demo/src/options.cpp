@@ -64,6 +64,9 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
         } else if (flag.name == "--headless") {
             takes_no_value();
             options.headless = true;
+        } else if (flag.name == "--sites") {
+            takes_no_value();
+            options.show_sites = true;
         } else if (flag.name == "--frames") {
             if (const auto value = take_value()) {
                 options.frames = parse_count(*value, kMaxFrames);
@@ -117,7 +120,7 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
 std::string usage_text(std::string_view program) {
     std::string text =
         "Usage: " + std::string(program) +
-        " [--scenario NAME] [--headless] [--frames N] [--view-distance N]\n"
+        " [--scenario NAME] [--headless] [--sites] [--frames N] [--view-distance N]\n"
         "       [--screenshot FILE.png] [--config FILE.toml] [--snapshot FILE.json]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
@@ -129,6 +132,8 @@ camera flight and shows its memory live in the "Memory Usage" panel.
                         leak: unloaded chunks' mesh buffers leak; the Gap column grows.
   --headless            No window: print the memory table once a simulated second, and a
                         summary at exit. Runs as fast as it can, at 60 simulated frames/s.
+  --sites               With --headless: after the last table, each subsystem's top live
+                        allocation sites (sampled call stacks; see allocation_sites.hpp).
   --frames N            Stop after N frames (headless default: )" +
             std::to_string(kDefaultHeadlessFrames) + R"(; a window runs until closed).
   --view-distance N     Chunk columns streamed around the camera (default 6).

@@ -17,8 +17,9 @@ struct DemoOptions {
     std::optional<std::string> screenshot_path;
     std::optional<std::string> config_path;
     std::optional<std::string> snapshot_path;  // a JSON snapshot written at the end of the run
-    std::string scenario = "explore";          // one of scenario_names()
-    std::optional<int> view_distance;          // chunk columns; absent: WorldSettings' default
+    bool show_sites = false;  // headless: each subsystem's top allocation sites after the table
+    std::string scenario = "explore";  // one of scenario_names()
+    std::optional<int> view_distance;  // chunk columns; absent: WorldSettings' default
 };
 
 inline constexpr long kDefaultHeadlessFrames = 600;

@@ -1,11 +1,13 @@
 #include "terminal_table.hpp"
 
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <string_view>
@@ -199,6 +201,35 @@ std::string summary_text(const RunSummary& summary, const nd::MemoryBudget& budg
                        nd::format_memory(global.peak_allocated_bytes), global.allocation_count,
                        global.live_allocations());
         fmt::format_to(out, "  Leak warnings: {}\n", summary.leak_warnings);
+    }
+    return text;
+}
+
+std::string sites_table(const nd::MemoryBudget& budget, std::size_t sites_per_tag) {
+    if (!nd::tracking_allocator_enabled()) {
+        return "Allocation sites: none, memory tracking is compiled out\n";
+    }
+    if (nd::sampling_interval() == 0) {
+        return "Allocation sites: none, sampling is off (NEBULA_SAMPLING_INTERVAL=0)\n";
+    }
+    std::vector<std::string> tags;
+    budget.for_each_subsystem(
+        [&](std::string_view name, const nd::SubsystemMemory&, bool) { tags.emplace_back(name); });
+    tags.emplace_back(nd::memory_tag_name(nd::kUntagged));
+    std::string text = fmt::format("Allocation sites (live, sampled every {}):\n",
+                                   nd::format_memory(nd::sampling_interval()));
+    for (const std::string& tag : tags) {
+        const std::vector<nd::AllocationSite> sites = nd::live_allocation_sites(tag, sites_per_tag);
+        if (sites.empty()) {
+            text += fmt::format("  {:<10}  -\n", tag);
+            continue;
+        }
+        for (const nd::AllocationSite& site : sites) {
+            text += fmt::format("  {:<10} {:>10}  +-{:>2}%  {:>7} allocs  {}\n", tag,
+                                nd::format_memory(site.live_bytes),
+                                std::lround(100 * nd::estimate_error(site)), site.live_allocations,
+                                nd::site_summary(site));
+        }
     }
     return text;
 }

@@ -27,6 +27,11 @@ std::string memory_table(const nebula::debug::MemoryBudget& budget, bool color,
 std::string resident_line(const nebula::debug::ResidentBreakdown& resident,
                           std::size_t tracked_bytes, bool tracking);
 
+// Each subsystem's (and Untagged's) top `sites_per_tag` live allocation sites, as sampled:
+// "Meshes  7.9 MB  +-6%  1180 allocs  build_chunk_mesh(...) <- MeshStore::build_pending(...)".
+// One line saying why when tracking or sampling is off.
+std::string sites_table(const nebula::debug::MemoryBudget& budget, std::size_t sites_per_tag = 3);
+
 struct RunSummary {
     std::string scenario;
     long frames = 0;

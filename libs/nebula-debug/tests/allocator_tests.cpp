@@ -293,7 +293,8 @@ void hold_and_free(std::size_t blocks) {
 TEST(TrackingAllocator, ALoneThreadsPeakIsExactBetweenPublishes) {
     const nd::MemoryTag tag = nd::memory_tag("test.lone-peak");
     constexpr std::size_t kBlocks = kLonePeakMaxBlocks;
-    static_assert(kBlocks * kLonePeakBlockBytes < nd::kPeakSlackBytes);  // a fresh thread starts at 0
+    static_assert(kBlocks * kLonePeakBlockBytes <
+                  nd::kPeakSlackBytes);  // a fresh thread starts at 0
     constexpr std::size_t kBig = 4 * nd::kPeakSlackBytes;
     std::atomic<int> phase{0};
     const auto wait_for = [&phase](int wanted) {

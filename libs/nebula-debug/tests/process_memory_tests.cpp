@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 #include "sanitizers.hpp"
 
 #if defined(__linux__)
@@ -216,6 +217,8 @@ TEST(ResidentBreakdown, AThreadsMallocArenaIsHeap) {
     }
     constexpr std::size_t kBlockBytes = 64 * 1024;  // under glibc's mmap threshold (128 KiB)
     constexpr std::size_t kBytes = 16 * kMiB;
+    // The thread's first sample would map the unwinder's per-thread cache (other anonymous).
+    const SamplingPaused sampling_paused;
     struct Arena {
         std::vector<void*> blocks;
         nd::ResidentBreakdown before;

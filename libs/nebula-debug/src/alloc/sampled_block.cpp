@@ -6,12 +6,22 @@
 
 namespace nebula::debug::detail {
 
+bool record_sample(void* block, std::uint64_t size, std::uint16_t tag) noexcept {
+    // What the unwinder allocates for itself (libunwind's per-thread caches) is the tracker's
+    // doing, not the code under the current tag's.
+    const std::uint16_t current_tag = t_current_tag;
+    t_current_tag = kUntagged.index;
+    // Read again: the thread may have registered while counting this very allocation.
+    const bool recorded = sites::record_sample(t_counters->sampler, block, size, tag);
+    t_current_tag = current_tag;
+    return recorded;
+}
+
 void sample_block(void* block) noexcept {
     auto* header_bytes = static_cast<char*>(block) - sizeof(BlockHeader);
     BlockHeader header;
     std::memcpy(&header, header_bytes, sizeof(header));
-    // Read again: the thread may have registered while counting this very allocation.
-    if (!sites::record_sample(t_counters->sampler, block, header.size, header.tag)) {
+    if (!record_sample(block, header.size, header.tag)) {
         return;
     }
     header.layout = static_cast<std::uint8_t>(header.layout | kSampledBlock);

@@ -13,9 +13,9 @@
 #include "block_cache.hpp"
 #include "platform/platform.hpp"
 #include "platform/spin_lock.hpp"
+#include "sites/stack_table.hpp"
 #include "tag_registry.hpp"
 #include "thread_counters.hpp"
-#include "sites/stack_table.hpp"
 #include "underlying_allocator.hpp"
 
 namespace nebula::debug {
@@ -230,12 +230,11 @@ ThreadCounters* register_thread() noexcept {
         if (thread == nullptr) {
             return nullptr;
         }
-        const std::uint64_t process_sequence =
-            g_process_totals.publish_sequence.load(kSequential);
+        const std::uint64_t process_sequence = g_process_totals.publish_sequence.load(kSequential);
         for (std::uint16_t tag = 0; tag < kMaxMemoryTags; ++tag) {
             thread->tags[tag].unpublished_bytes.store(0, kRelaxed);
             const PublishSequences now{g_tag_totals[tag].publish_sequence.load(kSequential),
-                                  process_sequence};
+                                       process_sequence};
             restart_unpublished_peak(thread->tags[tag], thread->publish_marks[tag], 0, now);
         }
         thread->cache.room.store(kCacheRoom, kRelaxed);
@@ -257,9 +256,9 @@ ThreadCounters* register_thread() noexcept {
 // bytes to the shared totals when the count leaves [0, kPeakSlackBytes], so that the thread keeps
 // half of kPeakSlackBytes, updating the global and per-tag peaks. Returns the thread's counters,
 // or null when it counted into the shared totals (a thread that exited or could not register).
-ThreadCounters* count_slowly(std::uint16_t tag, std::int64_t delta,
-                  std::atomic<std::uint64_t> TagCounters::*operations,
-                  std::atomic<std::uint64_t> SharedTotals::*retired_operations) noexcept {
+ThreadCounters* count_slowly(
+    std::uint16_t tag, std::int64_t delta, std::atomic<std::uint64_t> TagCounters::*operations,
+    std::atomic<std::uint64_t> SharedTotals::*retired_operations) noexcept {
     ThreadCounters* thread = t_counters;
     if (thread->phase == ThreadPhase::unregistered) {
         thread = register_thread();
@@ -350,9 +349,9 @@ bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcep
 }
 
 bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
-    ThreadCounters* thread = count_slowly(tag, static_cast<std::int64_t>(size),
-                                          &TagCounters::allocations,
-                                          &SharedTotals::retired_allocations);
+    ThreadCounters* thread =
+        count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,
+                     &SharedTotals::retired_allocations);
     return thread != nullptr && sites::sample_due(thread->sampler, size);
 }
 

@@ -113,8 +113,9 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // other pointer was made by the allocator under the tracker (before the replacement took effect,
 // or by code that called it directly) and goes back to it uncounted; for delete it is reported.
 [[gnu::cold]] void release_unsealed_block(void* block, Releaser releaser) noexcept;
-// Cold path, in sampled_block.cpp: records the block with this thread's stack and, if it was
-// recorded, sets kSampledBlock in its header (sealed again).
+// Cold paths, in sampled_block.cpp: record a block with this thread's stack (true if recorded);
+// and that, then kSampledBlock set in its header (sealed again).
+[[gnu::cold]] bool record_sample(void* block, std::uint64_t size, std::uint16_t tag) noexcept;
 [[gnu::cold]] void sample_block(void* block) noexcept;
 
 // Cold path, in block_check.cpp: releases the block if the aligned table holds it.
@@ -216,7 +217,7 @@ inline void* allocate_aligned_block(std::size_t size, std::size_t alignment,
         if (count_allocation(*t_counters, tag, size)) [[unlikely]] {
             // Its header is in the table, which has no room for the flag: its free asks the
             // sampler (release_aligned_entry).
-            sites::record_sample(t_counters->sampler, block, size, tag);
+            record_sample(block, size, tag);
         }
         return block;
     }

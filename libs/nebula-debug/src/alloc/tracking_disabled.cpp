@@ -46,7 +46,8 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view, std::size_t)
 }
 bool write_heap_profile(const std::string& path, std::string* error) {
     if (error != nullptr) {
-        *error = path + ": no heap profile, memory tracking is compiled out (NEBULA_MEMORY_TRACKING=0)";
+        *error =
+            path + ": no heap profile, memory tracking is compiled out (NEBULA_MEMORY_TRACKING=0)";
     }
     return false;
 }

@@ -1,8 +1,14 @@
 #include <nebula/debug/leak_watch.hpp>
 
+#include <nebula/debug/allocation_sites.hpp>
+
 #include "memory_log.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 namespace nebula::debug {
 namespace {
@@ -85,5 +91,63 @@ bool LeakWatch::is_suspect(std::string_view subsystem) const noexcept {
     const Watched* watched = find(subsystem);
     return watched != nullptr && watched->over;
 }
+
+namespace {
+
+void log_live_memory_now() {
+    log_live_memory();
+}
+
+}  // namespace
+
+void log_live_memory(std::size_t sites_per_tag) {
+    if (!tracking_allocator_enabled()) {
+        return;
+    }
+    const auto logger = memory_logger();
+    std::vector<std::pair<std::string, AllocatorStats>> tags = allocator_stats_by_tag();
+    std::erase_if(tags, [](const auto& tag) { return tag.second.allocated_bytes == 0; });
+    std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
+        return a.second.allocated_bytes > b.second.allocated_bytes;
+    });
+    if (tags.empty()) {
+        logger->info("Live at exit: nothing, every allocation was freed");
+        return;
+    }
+    for (const auto& [tag, stats] : tags) {
+        logger->warn("Live at exit: {} {} in {} allocations", tag,
+                     format_memory(stats.allocated_bytes), stats.live_allocations());
+        if (sampling_interval() == 0) {
+            continue;
+        }
+        for (const AllocationSite& site : live_allocation_sites(tag, sites_per_tag)) {
+            logger->warn("  {} (+-{}%) in {} allocations: {}", format_memory(site.live_bytes),
+                         std::lround(100 * estimate_error(site)), site.live_allocations,
+                         site_summary(site));
+        }
+    }
+}
+
+void log_live_memory_at_exit() {
+    static std::atomic<bool> registered{false};
+    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
+    if ((setting != nullptr && std::strcmp(setting, "0") == 0) || registered.exchange(true)) {
+        return;
+    }
+    // The logger (and spdlog's registry under it) is made first, so that it is destroyed after
+    // the report: exit handlers and static destructors run in the reverse order of their making.
+    memory_logger();
+    std::atexit(log_live_memory_now);
+}
+
+namespace {
+[[maybe_unused]] const bool g_report_requested = [] {
+    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
+    if (setting != nullptr && std::strcmp(setting, "1") == 0) {
+        log_live_memory_at_exit();
+    }
+    return true;
+}();
+}  // namespace
 
 }  // namespace nebula::debug

@@ -63,9 +63,9 @@ const char* object_path(const void* address) noexcept;
 const void* object_base(const void* address) noexcept;
 
 // Up to `max_frames` return addresses of the calling thread's stack, innermost first (this
-// function's own frame excluded); returns how many. Reads unwind tables (glibc's backtrace(), the
-// DWARF unwinder: right through code built without frame pointers); allocates nothing after the
-// first call, which loads the unwinder: make that one early, outside the allocator.
+// function's own frame excluded); returns how many. Reads the unwind tables (right through code
+// built without frame pointers); allocates nothing after the first call, which loads the
+// unwinder: make that one early. Calls made while the unwinder loads get no frames.
 int capture_stack(void** frames, int max_frames) noexcept;
 
 }  // namespace nebula::debug::platform

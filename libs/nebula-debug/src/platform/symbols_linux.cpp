@@ -62,9 +62,8 @@ public:
                 name = demangled(symbol);
             } else {
                 Dwarf_Addr base = 0;
-                const char* path =
-                    dwfl_module_info(module, nullptr, &base, nullptr, nullptr, nullptr, nullptr,
-                                     nullptr);
+                const char* path = dwfl_module_info(module, nullptr, &base, nullptr, nullptr,
+                                                    nullptr, nullptr, nullptr);
                 char offset[32];
                 std::snprintf(offset, sizeof(offset), "+0x%" PRIx64,
                               static_cast<std::uint64_t>(address - base));

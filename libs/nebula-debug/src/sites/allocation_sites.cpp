@@ -25,10 +25,9 @@ namespace sites = detail::sites;
 
 // The entry points a sampled allocation came through: the stack starts below the outermost.
 bool is_allocation_entry(std::string_view name) noexcept {
-    constexpr std::string_view kEntries[] = {"malloc",        "calloc",         "realloc",
-                                             "reallocarray",  "posix_memalign", "aligned_alloc",
-                                             "memalign",      "valloc",         "pvalloc",
-                                             "operator new"};
+    constexpr std::string_view kEntries[] = {
+        "malloc",        "calloc",   "realloc", "reallocarray", "posix_memalign",
+        "aligned_alloc", "memalign", "valloc",  "pvalloc",      "operator new"};
     if (name.starts_with("nebula::debug::")) {
         return true;  // the tracker itself, and the entry points it offers (tracked_malloc, ...)
     }
@@ -122,9 +121,8 @@ std::size_t rounded(double estimate) noexcept {
 std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::size_t max_sites) {
     std::vector<NamedSite> named = named_sites(tag_filter);
     std::erase_if(named, [](const NamedSite& site) { return site.live_samples == 0; });
-    std::sort(named.begin(), named.end(), [](const NamedSite& a, const NamedSite& b) {
-        return a.live_bytes > b.live_bytes;
-    });
+    std::sort(named.begin(), named.end(),
+              [](const NamedSite& a, const NamedSite& b) { return a.live_bytes > b.live_bytes; });
     named.resize(std::min(named.size(), max_sites));
     std::vector<AllocationSite> result;
     result.reserve(named.size());

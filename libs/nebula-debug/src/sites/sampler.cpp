@@ -1,5 +1,5 @@
 // Drawing the gaps between samples, and recording a sample: the stack, unwound from the
-// allocation itself (glibc's backtrace(), see docs/benchmarks.md for the candidates measured),
+// allocation itself (platform::capture_stack; docs/benchmarks.md has the unwinders measured),
 // goes to the stack table with the sample's weight. Symbols are not looked up here: that happens
 // when sites are read (allocation_sites.cpp), off the allocation path.
 #include "sampler.hpp"
@@ -45,6 +45,7 @@ std::uint64_t seed_from_environment() noexcept {
 constinit std::atomic<std::size_t> g_interval{kDefaultSamplingInterval};
 constinit std::uint64_t g_seed = 0;  // 0: seeded from addresses and the clock
 constinit std::atomic<std::uint64_t> g_threads_seeded{0};
+constinit std::atomic<std::uint64_t> g_restart_draws{0};
 
 std::uint64_t mix(std::uint64_t value) noexcept {  // splitmix64's finaliser
     value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9u;
@@ -60,12 +61,16 @@ double uniform(SamplerState& state) noexcept {  // in (0, 1]
     return static_cast<double>(bits + 1) * 0x1.0p-53;
 }
 
-std::int64_t next_gap(SamplerState& state) noexcept {
+std::int64_t gap_from(double uniform_draw) noexcept {
     const std::size_t mean = g_interval.load(std::memory_order_relaxed);
     if (mean == 0) {
         return kOffRecheckBytes;
     }
-    return static_cast<std::int64_t>(-std::log(uniform(state)) * static_cast<double>(mean));
+    return static_cast<std::int64_t>(-std::log(uniform_draw) * static_cast<double>(mean));
+}
+
+std::int64_t next_gap(SamplerState& state) noexcept {
+    return gap_from(uniform(state));
 }
 
 // The environment is read, and the unwinder loaded, during static initialisation: before main,
@@ -82,17 +87,21 @@ std::int64_t next_gap(SamplerState& state) noexcept {
 
 void start_sampling(SamplerState& state) noexcept {
     const std::uint64_t thread_number = g_threads_seeded.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t seed =
-        g_seed != 0 ? g_seed + thread_number
-                    : reinterpret_cast<std::uintptr_t>(&state) ^
-                          static_cast<std::uint64_t>(std::time(nullptr)) ^ (thread_number << 32);
+    const std::uint64_t seed = g_seed != 0 ? g_seed + thread_number
+                                           : reinterpret_cast<std::uintptr_t>(&state) ^
+                                                 static_cast<std::uint64_t>(std::time(nullptr)) ^
+                                                 (thread_number << 32);
     state.random = mix(seed) | 1;  // xorshift's state must not be zero
     state.bytes_until_sample.store(next_gap(state), std::memory_order_relaxed);
 }
 
 std::int64_t first_gap_after_change() noexcept {
-    const std::size_t mean = g_interval.load(std::memory_order_relaxed);
-    return mean == 0 ? kOffRecheckBytes : static_cast<std::int64_t>(mean);
+    // A fresh exponential draw, not the mean: gaps are memoryless, so restarting a countdown with
+    // a new draw leaves the sampling as unbiased as it was (a fixed restart would not be).
+    const std::uint64_t bits =
+        mix(g_seed ^ g_restart_draws.fetch_add(0x9E3779B97F4A7C15u, std::memory_order_relaxed)) >>
+        11;
+    return gap_from(static_cast<double>(bits + 1) * 0x1.0p-53);
 }
 
 bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
@@ -105,9 +114,12 @@ bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
     state.recording = true;
     void* frames[kMaxFrames];
     const int depth = platform::capture_stack(frames, kMaxFrames);
+    if (depth == 0) {
+        state.recording = false;
+        return false;  // the unwinder was still loading
+    }
     // Un-sampling: a block of `size` bytes was sampled with probability 1 - exp(-size / mean).
-    const double weight =
-        1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
+    const double weight = 1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
     const bool recorded = add_sample(block, size, weight, tag, frames, depth);
     state.recording = false;
     return recorded;

@@ -38,7 +38,8 @@ inline bool sample_due(SamplerState& state, std::uint64_t size) noexcept {
 
 // Seeds a thread's generator and draws its first gap; when it starts counting.
 void start_sampling(SamplerState& state) noexcept;
-// The gap a thread's countdown restarts from when the interval changes under it.
+// A gap for a thread's countdown to restart from when the interval changes under it (a fresh
+// draw: may be called for any thread).
 std::int64_t first_gap_after_change() noexcept;
 
 // Cold paths. record_sample draws the thread's next gap and records `block` with the calling

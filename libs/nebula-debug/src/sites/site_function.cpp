@@ -2,6 +2,9 @@
 // standard library, whose containers and allocators sit between most code and operator new.
 #include <nebula/debug/allocation_sites.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 namespace nebula::debug {
 namespace {
 
@@ -41,6 +44,19 @@ std::string_view site_function(const AllocationSite& site) noexcept {
         }
     }
     return site.frames.empty() ? std::string_view() : std::string_view(site.frames.front());
+}
+
+std::string site_summary(const AllocationSite& site, std::size_t callers) {
+    const std::string_view function = site_function(site);
+    std::string summary(function);
+    const auto found = std::find_if(site.frames.begin(), site.frames.end(),
+                                    [&](const std::string& frame) { return frame == function; });
+    for (auto caller = found == site.frames.end() ? found : std::next(found);
+         caller != site.frames.end() && callers > 0; ++caller, --callers) {
+        summary += " <- ";
+        summary += *caller;
+    }
+    return summary;
 }
 
 }  // namespace nebula::debug

@@ -104,7 +104,8 @@ std::uint64_t hash_of(std::uint16_t tag, void* const* frames, int depth) noexcep
 // The site of (tag, stack), added if new; null when the table is full.
 Site* find_or_add_site(std::uint16_t tag, void* const* frames, int depth) noexcept {
     const std::uint64_t hash = hash_of(tag, frames, depth);
-    for (std::size_t slot = hash & (kSiteIndexSlots - 1);; slot = (slot + 1) & (kSiteIndexSlots - 1)) {
+    for (std::size_t slot = hash & (kSiteIndexSlots - 1);;
+         slot = (slot + 1) & (kSiteIndexSlots - 1)) {
         const std::uint32_t entry = g_site_index[slot];
         if (entry == 0) {
             if (g_site_count == kMaxSites) {
@@ -114,13 +115,15 @@ Site* find_or_add_site(std::uint16_t tag, void* const* frames, int depth) noexce
             site.hash = hash;
             site.totals.tag = tag;
             site.totals.depth = static_cast<std::uint16_t>(depth);
-            std::memcpy(site.totals.frames, frames, static_cast<std::size_t>(depth) * sizeof(void*));
+            std::memcpy(site.totals.frames, frames,
+                        static_cast<std::size_t>(depth) * sizeof(void*));
             g_site_index[slot] = static_cast<std::uint32_t>(++g_site_count);
             return &site;
         }
         Site& site = g_sites[entry - 1];
         if (site.hash == hash && site.totals.tag == tag && site.totals.depth == depth &&
-            std::memcmp(site.totals.frames, frames, static_cast<std::size_t>(depth) * sizeof(void*)) == 0) {
+            std::memcmp(site.totals.frames, frames,
+                        static_cast<std::size_t>(depth) * sizeof(void*)) == 0) {
             return &site;
         }
     }
@@ -209,10 +212,10 @@ TableStats table_stats() noexcept {
     std::lock_guard lock(g_lock);
     // The site pages written so far, not the reservation: the rest is not resident.
     const std::size_t page = platform::page_size();
-    const std::size_t site_bytes =
-        g_sites != nullptr ? (g_site_count * sizeof(Site) + page - 1) / page * page +
-                                 kSiteIndexSlots * sizeof(std::uint32_t)
-                           : 0;
+    const std::size_t site_bytes = g_sites != nullptr
+                                       ? (g_site_count * sizeof(Site) + page - 1) / page * page +
+                                             kSiteIndexSlots * sizeof(std::uint32_t)
+                                       : 0;
     return {g_samples_recorded, g_live_count.load(std::memory_order_relaxed), g_samples_dropped,
             g_site_count, site_bytes + g_live_slots * sizeof(LiveSample)};
 }

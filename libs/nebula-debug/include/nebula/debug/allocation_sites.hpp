@@ -14,6 +14,7 @@
 // With tracking compiled out, nothing is sampled and every list is empty.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -30,14 +31,19 @@ void set_sampling_interval(std::size_t mean_bytes) noexcept;
 std::size_t sampling_interval() noexcept;
 
 struct AllocationSite {
-    std::vector<std::string> frames;   // function names, innermost first; the tracker's own
-                                       // frames (operator new, malloc, ...) are not included
-    std::string tag;                   // the tag its blocks were charged to
-    std::size_t live_bytes = 0;        // estimated from the samples, still allocated
+    std::vector<std::string> frames;  // function names, innermost first; the tracker's own
+                                      // frames (operator new, malloc, ...) are not included
+    std::string tag;                  // the tag its blocks were charged to
+    std::size_t live_bytes = 0;       // estimated from the samples, still allocated
     std::size_t live_allocations = 0;
-    std::size_t allocated_bytes = 0;   // estimated, allocated since start (freed or not)
-    std::size_t live_samples = 0;      // samples behind live_bytes: its error is ~1/sqrt(this)
+    std::size_t allocated_bytes = 0;  // estimated, allocated since start (freed or not)
+    std::size_t live_samples = 0;     // samples behind live_bytes: its error is ~1/sqrt(this)
 };
+
+// The relative standard error of a site's live estimates: 1/sqrt(live_samples) (0.1: +-10%).
+inline double estimate_error(const AllocationSite& site) noexcept {
+    return site.live_samples == 0 ? 1.0 : 1.0 / std::sqrt(static_cast<double>(site.live_samples));
+}
 
 // The sites holding the most live memory (estimated), largest first, at most `max_sites`.
 // Symbolises the stacks on the calling thread (the first call reads the program's symbol tables:
@@ -51,11 +57,15 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 // The innermost frame when every frame is the standard library's; "" for a site with no frames.
 std::string_view site_function(const AllocationSite& site) noexcept;
 
+// site_function() and up to `callers` of its callers, outermost last, for one-line reports:
+// "build_chunk_mesh(...) <- MeshStore::build_pending(...) <- VoxelWorld::advance(double)".
+std::string site_summary(const AllocationSite& site, std::size_t callers = 2);
+
 // A pprof heap profile (profile.proto, gzip, function names included: readable by
 // `go tool pprof` with no binary): sample types alloc_objects, alloc_space, inuse_objects,
-// inuse_space, estimated values; the tag as label "tag". NEBULA_HEAP_PROFILE=path writes one at exit.
-// Returns false, with a message naming the path and the reason in `*error` (when not null), if
-// the file cannot be written; never throws.
+// inuse_space, estimated values; the tag as label "tag". NEBULA_HEAP_PROFILE=path writes one at
+// exit. Returns false, with a message naming the path and the reason in `*error` (when not null),
+// if the file cannot be written; never throws.
 bool write_heap_profile(const std::string& path, std::string* error = nullptr);
 
 // What sampling costs and what it dropped, for the panel's overhead row and for tests.
