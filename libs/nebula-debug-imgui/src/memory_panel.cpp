@@ -1,5 +1,6 @@
 #include <nebula/debug/imgui/memory_panel.hpp>
 
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -7,10 +8,12 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <string_view>
 
 namespace nebula::debug::imgui {
 namespace detail {
@@ -26,6 +29,26 @@ struct PanelRow {
     std::size_t history_row = kUnresolvedHistoryRow;
 };
 
+// One site of the Sites pane, formatted when the sites are read so that frames only draw it.
+struct SiteLine {
+    std::string function;  // site_function(): the first frame that is the program's own code
+    std::string details;   // its tooltip: the estimates and the whole stack, innermost first
+    char live[16] = {};
+    char count[24] = {};
+    char error[16] = {};
+};
+
+// The selected tag's sites as last read (live_allocation_sites() allocates and symbolises, so
+// it is read every kSitesRefreshSeconds, not every frame).
+struct SitesPane {
+    std::string tag;                // the selection the lines were read for
+    double read_at = -1.0;          // negative: read at the next frame
+    const char* message = nullptr;  // shown instead of the table: why there are no lines
+    std::vector<SiteLine> lines;
+    char title[160] = {};
+    float table_height = 0.0f;  // laid out each frame, before the subsystems' table takes its room
+};
+
 struct PanelCache {
     BudgetRowCache budget_rows;
     std::vector<PanelRow> panel_rows;
@@ -39,6 +62,7 @@ struct PanelCache {
     double resident_read_at = -1.0;
     AllocatorStats untagged;  // the Untagged row's, read every frame like the subsystems' tags
     char resident_line[320] = {};
+    SitesPane sites;
 };
 
 }  // namespace detail
@@ -184,7 +208,24 @@ void memory_cell(std::size_t bytes) {
     right_aligned_text(format_memory(bytes).c_str());
 }
 
-void draw_name_cell(const MemoryBudget& budget, const BudgetRow& row) {
+// The whole row is the click target, under the name drawn as text of its own: a Selectable's
+// label would read "##" in a name as an ID. AllowItemOverlap keeps the cells' own tooltips.
+void row_selectable(std::string& selected, std::string_view name) {
+    constexpr ImGuiSelectableFlags kFlags =
+        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap;
+    if (ImGui::Selectable("##select", selected == name, kFlags,
+                          ImVec2(0.0f, ImGui::GetFrameHeight()))) {
+        if (selected == name) {
+            selected.clear();
+        } else {
+            selected.assign(name);
+        }
+    }
+    ImGui::SameLine(0.0f, 0.0f);
+}
+
+void draw_name_cell(const MemoryBudget& budget, const BudgetRow& row, std::string& selected) {
+    row_selectable(selected, row.name);
     ImGui::PushStyleColor(ImGuiCol_Text, row.over_budget ? kOverBudgetColor : kWithinBudgetColor);
     ImGui::TextUnformatted(row.name.c_str(), row.name.c_str() + row.name.size());
     ImGui::PopStyleColor();
@@ -309,13 +350,13 @@ void draw_history_cell(const MemoryHistory* history, const PanelRow& panel_row,
 }
 
 void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const LeakWatch* leak_watch,
-              const BudgetRow& row, const PanelRow& panel_row, int row_index,
+              std::string& selected, const BudgetRow& row, const PanelRow& panel_row, int row_index,
               std::vector<ImVec2>& history_points) {
     const SubsystemMemory& memory = row.memory;
     ImGui::TableNextRow();
     ImGui::PushID(row_index);
     if (ImGui::TableSetColumnIndex(kSubsystem)) {
-        draw_name_cell(budget, row);
+        draw_name_cell(budget, row, selected);
     }
     if (ImGui::TableSetColumnIndex(kCurrent)) {
         memory_cell(memory.current_bytes);
@@ -352,10 +393,11 @@ void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const Le
 
 // The allocator's bytes outside every subsystem's tag (allocations made outside any MemoryScope),
 // below the subsystems whatever the sort: no subsystem reports them, so only Allocator is filled.
-void draw_untagged_row(const PanelCache& cache) {
+void draw_untagged_row(const PanelCache& cache, std::string& selected) {
     ImGui::TableNextRow();
     ImGui::PushID("untagged");
     if (ImGui::TableSetColumnIndex(kSubsystem)) {
+        row_selectable(selected, kUntaggedName);
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetColorU32(ImGuiCol_TextDisabled));
         ImGui::TextUnformatted(kUntaggedName.data(), kUntaggedName.data() + kUntaggedName.size());
         ImGui::PopStyleColor();
@@ -436,17 +478,19 @@ float minimum_table_width() {
     return width;
 }
 
-void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* history,
-                const LeakWatch* leak_watch, bool tracking) {
+// `below_footer`: the height of what follows the footer (the Sites pane), kept free as well.
+void draw_table(MemoryBudget& budget, PanelCache& cache, MemoryPanelState& state,
+                const MemoryHistory* history, bool tracking, float below_footer) {
     const ImGuiStyle& style = ImGui::GetStyle();
     // Keeps the totals, the resident line (wrapped to the window's width) and the button below the
-    // table visible however many rows there are.
+    // table visible however many rows there are: the spacing after the table and after the
+    // separator (which takes no height of its own), the three lines, and a pixel for rounding.
     const float resident_height =
         ImGui::CalcTextSize(cache.resident_line, nullptr, false, ImGui::GetContentRegionAvail().x)
             .y;
-    const float footer_height = 1.0f + style.ItemSpacing.y + ImGui::GetTextLineHeightWithSpacing() +
-                                resident_height + style.ItemSpacing.y +
-                                ImGui::GetFrameHeightWithSpacing();
+    const float footer_height = 1.0f + style.ItemSpacing.y * 3.0f +
+                                ImGui::GetTextLineHeightWithSpacing() + resident_height +
+                                ImGui::GetFrameHeight() + below_footer;
     constexpr ImGuiTableFlags kFlags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Sortable |
         ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable | ImGuiTableFlags_Reorderable |
@@ -476,13 +520,13 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, const MemoryHistory* hi
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
             const int row = cache.display_order[i];
-            draw_row(budget, history, leak_watch, rows[row], cache.panel_rows[row], row,
-                     cache.history_points);
+            draw_row(budget, history, state.leak_watch, state.selected_subsystem, rows[row],
+                     cache.panel_rows[row], row, cache.history_points);
         }
     }
     if (tracking && std::none_of(rows.begin(), rows.end(),
                                  [](const BudgetRow& row) { return row.name == kUntaggedName; })) {
-        draw_untagged_row(cache);
+        draw_untagged_row(cache, state.selected_subsystem);
     }
     ImGui::EndTable();
 }
@@ -563,9 +607,12 @@ void draw_overhead_line(bool tracking) {
     }
     ImGui::Text("Tracking overhead: %s", format_memory(tracking_overhead_bytes()).c_str());
     if (ImGui::IsItemHovered()) {
+        const SamplingStats sampling = sampling_stats();
         ImGui::SetTooltip(
-            "What the tracking itself holds: block headers of live allocations and\n"
-            "per-thread counters (Unreal's LLMOverhead).");
+            "What the tracking itself holds: block headers of live allocations, per-thread\n"
+            "counters and the sampled allocation sites' tables (Unreal's LLMOverhead).\n"
+            "Sample tables: %s for %zu sites and %zu live samples.",
+            format_memory(sampling.table_bytes).c_str(), sampling.sites, sampling.live_samples);
     }
 }
 
@@ -599,6 +646,192 @@ void draw_footer(MemoryBudget& budget, PanelCache& cache, bool tracking) {
     draw_reset_peaks_button(budget);
 }
 
+using detail::SiteLine;
+using detail::SitesPane;
+
+constexpr const char* kTrackingOffMessage =
+    "Nothing is sampled: the tracking allocator is compiled out of this build.";
+constexpr const char* kSamplingOffMessage =
+    "Sampling is off: NEBULA_SAMPLING_INTERVAL=<bytes> at start, or\n"
+    "nebula::debug::set_sampling_interval(<bytes>), turns it on.";
+constexpr const char* kNoSamplesMessage =
+    "None of its live blocks was sampled yet: the larger a site's share of the bytes\n"
+    "allocated, the sooner it shows.";
+
+SiteLine site_line(const AllocationSite& site) {
+    SiteLine line;
+    const std::string_view function = site_function(site);
+    line.function = function.empty() ? "?" : std::string(function);
+    std::snprintf(line.live, sizeof line.live, "%s", format_memory(site.live_bytes).c_str());
+    std::snprintf(line.count, sizeof line.count, "%zu", site.live_allocations);
+    // The site's relative standard error (allocation_sites.hpp); sites without live samples are
+    // not listed, the guard is for the division.
+    const double error =
+        100.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(site.live_samples, 1)));
+    std::snprintf(line.error, sizeof line.error, "\u00b1%.0f%%", error);
+
+    char estimates[256];
+    std::snprintf(estimates, sizeof estimates,
+                  "%s live in %zu allocations (%s allocated since start), estimated from %zu\n"
+                  "samples: off by about %s. Call stack, innermost first:",
+                  line.live, site.live_allocations, format_memory(site.allocated_bytes).c_str(),
+                  site.live_samples, line.error);
+    line.details = estimates;
+    for (const std::string& frame : site.frames) {
+        line.details += "\n  ";
+        line.details += frame;
+    }
+    return line;
+}
+
+void refresh_sites(SitesPane& pane, const std::string& selected, bool tracking) {
+    if (selected.empty()) {
+        pane.read_at = -1.0;  // a row selected again shows fresh sites, not the last copy
+        return;
+    }
+    const double now = ImGui::GetTime();
+    if (selected == pane.tag && pane.read_at >= 0.0 && now - pane.read_at < kSitesRefreshSeconds) {
+        return;
+    }
+    pane.tag = selected;
+    pane.read_at = now;
+    const std::size_t interval = tracking ? sampling_interval() : 0;
+    pane.lines.clear();
+    if (interval == 0) {
+        std::snprintf(pane.title, sizeof pane.title, "Allocation sites: %s", pane.tag.c_str());
+        pane.message = tracking ? kSamplingOffMessage : kTrackingOffMessage;
+        return;
+    }
+    std::snprintf(pane.title, sizeof pane.title, "Allocation sites: %s (sampled every %s)",
+                  pane.tag.c_str(), format_memory(interval).c_str());
+    for (const AllocationSite& site : live_allocation_sites(pane.tag, kMaxSitesShown)) {
+        pane.lines.push_back(site_line(site));
+    }
+    pane.message = pane.lines.empty() ? kNoSamplesMessage : nullptr;
+}
+
+constexpr int kSitesColumnCount = 4;
+
+float sites_row_height() {
+    return ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2.0f;
+}
+
+// The pane's height below the footer: the spacing after the footer and after the separator, the
+// title, and either the message or the table. The table takes what its lines need up to under
+// half the window, so that a short window keeps room for the subsystems; past that it scrolls.
+float layout_sites_pane(SitesPane& pane) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const ImVec2 available = ImGui::GetContentRegionAvail();
+    float body = 0.0f;
+    if (pane.message != nullptr) {
+        body = ImGui::CalcTextSize(pane.message, nullptr, false, available.x).y;
+    } else {
+        const float row = sites_row_height();
+        const float needed = row * static_cast<float>(pane.lines.size() + 1);
+        pane.table_height = std::min(needed, std::max(available.y * 0.45f, row * 3.0f));
+        body = pane.table_height;
+    }
+    return style.ItemSpacing.y * 2.0f + ImGui::GetTextLineHeightWithSpacing() + body;
+}
+
+// The function's name cut to the cell with "...", rather than clipped mid-glyph.
+void elided_text(const std::string& text) {
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    const float available = ImGui::GetContentRegionAvail().x;
+    if (ImGui::CalcTextSize(begin, end).x <= available) {
+        ImGui::TextUnformatted(begin, end);
+        return;
+    }
+    constexpr char kEllipsis[] = "...";
+    const float room = std::max(available - ImGui::CalcTextSize(kEllipsis).x, 0.0f);
+    const char* fits = begin;
+    ImGui::GetFont()->CalcTextSizeA(ImGui::GetFontSize(), room, 0.0f, begin, end, &fits);
+    char shown[256];
+    const auto kept = std::min<std::size_t>(static_cast<std::size_t>(fits - begin),
+                                            sizeof shown - sizeof kEllipsis);
+    std::snprintf(shown, sizeof shown, "%.*s%s", static_cast<int>(kept), begin, kEllipsis);
+    ImGui::TextUnformatted(shown);
+}
+
+void draw_sites_headers() {
+    static constexpr const char* kTooltips[kSitesColumnCount] = {
+        "The first frame of the site's call stack that is the program's own code.\n"
+        "Hover a row for the whole stack.",
+        "Bytes still allocated from the site, estimated from its samples.",
+        "Allocations from the site still live, estimated from its samples.",
+        "How far off the estimates are likely to be: 1/sqrt(the site's live samples).",
+    };
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    for (int column = 0; column < kSitesColumnCount; ++column) {
+        if (!ImGui::TableSetColumnIndex(column)) {
+            continue;
+        }
+        ImGui::TableHeader(ImGui::TableGetColumnName(column));
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip("%s", kTooltips[column]);
+        }
+    }
+}
+
+void draw_sites_table(const SitesPane& pane) {
+    constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                       ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
+    if (!ImGui::BeginTable("sites", kSitesColumnCount, kFlags, ImVec2(0.0f, pane.table_height))) {
+        return;
+    }
+    ImGui::TableSetupColumn("Function", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("Live", ImGuiTableColumnFlags_WidthFixed,
+                            ImGui::CalcTextSize("1023.9 MB").x);
+    ImGui::TableSetupColumn("Count", ImGuiTableColumnFlags_WidthFixed,
+                            ImGui::CalcTextSize("99999999").x);
+    ImGui::TableSetupColumn("\u00b1", ImGuiTableColumnFlags_WidthFixed,
+                            ImGui::CalcTextSize("\u00b1100%").x);
+    ImGui::TableSetupScrollFreeze(0, 1);
+    draw_sites_headers();
+    for (const SiteLine& line : pane.lines) {
+        ImGui::TableNextRow();
+        if (ImGui::TableSetColumnIndex(0)) {
+            elided_text(line.function);
+            if (ImGui::IsItemHovered()) {
+                // Not SetTooltip: its buffer would cut a deep stack short.
+                ImGui::BeginTooltip();
+                ImGui::TextUnformatted(line.details.data(),
+                                       line.details.data() + line.details.size());
+                ImGui::EndTooltip();
+            }
+        }
+        if (ImGui::TableSetColumnIndex(1)) {
+            right_aligned_text(line.live);
+        }
+        if (ImGui::TableSetColumnIndex(2)) {
+            right_aligned_text(line.count);
+        }
+        if (ImGui::TableSetColumnIndex(3)) {
+            right_aligned_text(line.error);
+        }
+    }
+    ImGui::EndTable();
+}
+
+void draw_sites_pane(const SitesPane& pane) {
+    ImGui::Separator();
+    ImGui::TextUnformatted(pane.title);
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "The live allocations charged to \"%s\" by where they were allocated, from sampled\n"
+            "call stacks: the largest %zu sites, read every %.1f s. Click the row again to close.",
+            pane.tag.c_str(), kMaxSitesShown, kSitesRefreshSeconds);
+    }
+    if (pane.message == nullptr) {
+        draw_sites_table(pane);
+        return;
+    }
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(pane.message);
+    ImGui::PopTextWrapPos();
+}
+
 }  // namespace
 
 MemoryPanelState::MemoryPanelState() : cache_(std::make_unique<detail::PanelCache>()) {}
@@ -621,6 +854,8 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
         PanelCache& cache = *state.cache_;
         refresh(cache, budget, history, tracking);
         refresh_resident(cache, tracking);
+        refresh_sites(cache.sites, state.selected_subsystem, tracking);
+        const bool sites_shown = !state.selected_subsystem.empty();
         if (tracking) {
             const AllocatorStats global = allocator_stats();
             ImGui::Text("Global: %s  Peak: %s  Live allocs: %zu",
@@ -629,8 +864,12 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
                         global.live_allocations());
             ImGui::Separator();
         }
-        draw_table(budget, cache, history, state.leak_watch, tracking);
+        draw_table(budget, cache, state, history, tracking,
+                   sites_shown ? layout_sites_pane(cache.sites) : 0.0f);
         draw_footer(budget, cache, tracking);
+        if (sites_shown) {
+            draw_sites_pane(cache.sites);
+        }
     }
     ImGui::End();
 }

@@ -1,3 +1,4 @@
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/imgui/memory_panel.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
@@ -9,7 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,12 +29,14 @@ namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
 
-// The table as ImGui's logging writes it: every cell opens with '|' and every row closes with
+// A table as ImGui's logging writes it: every cell opens with '|' and every row closes with
 // one, so each row is its cells plus one empty piece. Rows are not reliably on lines of their
-// own, so they are split by the header count.
+// own, so they are split by the header count. The subsystems' table by default; the Sites pane's
+// with its first and last headers.
 class LoggedTable {
 public:
-    explicit LoggedTable(const std::string& text) {
+    explicit LoggedTable(const std::string& text, std::string_view first_header = "Subsystem",
+                         std::string_view last_header = "History") {
         std::vector<std::string> cells;
         std::size_t begin = text.find('|');
         while (begin != std::string::npos) {
@@ -39,10 +45,10 @@ public:
                 begin + 1, end == std::string::npos ? std::string::npos : end - begin - 1)));
             begin = end;
         }
-        auto cell = std::find(cells.begin(), cells.end(), "Subsystem");
+        auto cell = std::find(cells.begin(), cells.end(), first_header);
         for (; cell != cells.end(); ++cell) {
             headers_.push_back(*cell);
-            if (*cell == "History") {
+            if (*cell == last_header) {
                 ++cell;
                 break;
             }
@@ -415,6 +421,230 @@ TEST_F(MemoryPanel, SteadyStateFramesAllocateNothing) {
         now += 1.0 / 60.0;
     }
     EXPECT_EQ(allocations, 0u);
+}
+
+// The Sites pane. Each function below is a site of its own, with a name the pane must show; the
+// block sizes differ so that no optimiser folds the two into one.
+using Blocks = std::vector<std::unique_ptr<char[]>>;
+constexpr std::size_t kSampledEvery = 64 * 1024;
+const std::string kPlusMinus = "\u00b1";
+
+[[gnu::noinline]] void allocate_sites_pane_meshes(Blocks& out, std::size_t total) {
+    constexpr std::size_t kBlock = 64 * 1024;
+    for (std::size_t done = 0; done < total; done += kBlock) {
+        out.push_back(std::make_unique<char[]>(kBlock));
+    }
+}
+
+[[gnu::noinline]] void allocate_sites_pane_textures(Blocks& out, std::size_t total) {
+    constexpr std::size_t kBlock = 128 * 1024;
+    for (std::size_t done = 0; done < total; done += kBlock) {
+        out.push_back(std::make_unique<char[]>(kBlock));
+    }
+}
+
+// One allocation in every `bytes` sampled for the test's lifetime, the interval put back after.
+class SamplingInterval {
+public:
+    explicit SamplingInterval(std::size_t bytes) : previous_(nd::sampling_interval()) {
+        nd::set_sampling_interval(bytes);
+    }
+    ~SamplingInterval() { nd::set_sampling_interval(previous_); }
+    SamplingInterval(const SamplingInterval&) = delete;
+    SamplingInterval& operator=(const SamplingInterval&) = delete;
+
+private:
+    std::size_t previous_;
+};
+
+class SitesPane : public MemoryPanel {
+protected:
+    void SetUp() override {
+        if (!nd::tracking_allocator_enabled()) {
+            GTEST_SKIP() << "nothing is sampled with tracking compiled out";
+        }
+        {
+            nd::MemoryScope scope("test.panel-sites");
+            allocate_sites_pane_meshes(meshes_, 8 * kMiB);
+        }
+        {
+            nd::MemoryScope scope("test.panel-sites-other");
+            allocate_sites_pane_textures(textures_, 8 * kMiB);
+        }
+        budget_.report("test.panel-sites", 8 * kMiB, 128);
+        budget_.report("test.panel-sites-other", 8 * kMiB, 64);
+    }
+
+    // The tag's largest site as the library lists it now, for the pane's copy to match.
+    static nd::AllocationSite top_site(std::string_view tag) {
+        std::vector<nd::AllocationSite> sites = nd::live_allocation_sites(tag, 1);
+        return sites.empty() ? nd::AllocationSite{} : sites.front();
+    }
+
+    SamplingInterval sampling_{kSampledEvery};
+    Blocks meshes_;
+    Blocks textures_;
+};
+
+TEST_F(SitesPane, SelectingARowShowsThatTagsTopSitesAndSwitchesAtOnce) {
+    EXPECT_THAT(draw_frames(), Not(HasSubstr("Allocation sites")));
+
+    panel_.selected_subsystem = "test.panel-sites";
+    std::string text = draw_frames(1);
+    EXPECT_THAT(text, HasSubstr("Allocation sites: test.panel-sites (sampled every " +
+                                nd::format_memory(kSampledEvery) + ")"));
+    LoggedTable sites(text, "Function", kPlusMinus);
+    EXPECT_EQ(sites.headers(), (std::vector<std::string>{"Function", "Live", "Count", kPlusMinus}));
+    std::vector<std::string> functions = sites.names();
+    ASSERT_FALSE(functions.empty()) << text;
+    ASSERT_LE(functions.size(), ndi::kMaxSitesShown);
+    EXPECT_THAT(functions.front(), HasSubstr("allocate_sites_pane_meshes")) << text;
+    EXPECT_THAT(text, Not(HasSubstr("allocate_sites_pane_textures")));
+
+    const nd::AllocationSite site = top_site("test.panel-sites");
+    ASSERT_THAT(std::string(nd::site_function(site)), HasSubstr("allocate_sites_pane_meshes"));
+    char error[16];
+    std::snprintf(error, sizeof error, "%s%.0f%%", kPlusMinus.c_str(),
+                  100.0 / std::sqrt(static_cast<double>(site.live_samples)));
+    EXPECT_EQ(sites.cell(functions.front(), "Live"), nd::format_memory(site.live_bytes));
+    EXPECT_EQ(sites.cell(functions.front(), "Count"), std::to_string(site.live_allocations));
+    EXPECT_EQ(sites.cell(functions.front(), kPlusMinus), error);
+
+    panel_.selected_subsystem = "test.panel-sites-other";
+    text = draw_frames(1);
+    EXPECT_THAT(text, HasSubstr("Allocation sites: test.panel-sites-other "));
+    functions = LoggedTable(text, "Function", kPlusMinus).names();
+    ASSERT_FALSE(functions.empty()) << text;
+    EXPECT_THAT(functions.front(), HasSubstr("allocate_sites_pane_textures"));
+    EXPECT_THAT(text, Not(HasSubstr("allocate_sites_pane_meshes")));
+
+    panel_.selected_subsystem.clear();
+    EXPECT_THAT(draw_frames(1), Not(HasSubstr("Allocation sites")));
+}
+
+TEST_F(SitesPane, ReadsTheSitesAgainAFewTimesASecondAndDrawsItsCopyBetween) {
+    panel_.selected_subsystem = "test.panel-sites";
+    const auto top_function = [&](int frames) {
+        const std::vector<std::string> functions =
+            LoggedTable(draw_frames(frames), "Function", kPlusMinus).names();
+        return functions.empty() ? std::string("<no site>") : functions.front();
+    };
+    ASSERT_THAT(top_function(1), HasSubstr("allocate_sites_pane_meshes"));
+
+    {
+        nd::MemoryScope scope("test.panel-sites");
+        allocate_sites_pane_textures(textures_, 32 * kMiB);  // a new site, now the largest
+    }
+    ASSERT_THAT(std::string(nd::site_function(top_site("test.panel-sites"))),
+                HasSubstr("allocate_sites_pane_textures"));
+    EXPECT_THAT(top_function(1), HasSubstr("allocate_sites_pane_meshes"))
+        << "read again before kSitesRefreshSeconds passed";
+
+    const int frames_per_refresh =
+        static_cast<int>(std::ceil(ndi::kSitesRefreshSeconds / ImGui::GetIO().DeltaTime));
+    EXPECT_THAT(top_function(frames_per_refresh), HasSubstr("allocate_sites_pane_textures"));
+}
+
+// Between two reads of the sites the pane draws its copy: a frame allocates only when it reads
+// them again (live_allocation_sites() allocates), a few times a second.
+TEST_F(SitesPane, SteadyStateFramesAllocateOnlyWhenTheSitesAreReadAgain) {
+    ndi::MemoryHistory history;
+    panel_.selected_subsystem = "test.panel-sites";
+    double now = 0.0;
+    const float frame_seconds = ImGui::GetIO().DeltaTime;
+    // Until ImGui's buffers and the history's graphs are full, the first symbolisation done.
+    while (now < history.config().window_seconds + 1.0) {
+        ndi::testing::draw_panel_frame(budget_, panel_, history, now);
+        now += frame_seconds;
+    }
+    ASSERT_THAT(draw_frames(1), HasSubstr("allocate_sites_pane_meshes"));
+
+    constexpr int kFrames = 120;
+    int frames_that_allocated = 0;
+    for (int i = 0; i < kFrames; ++i) {
+        frames_that_allocated +=
+            ndi::testing::draw_panel_frame(budget_, panel_, history, now) > 0 ? 1 : 0;
+        now += frame_seconds;
+    }
+    const double reads = kFrames * frame_seconds / ndi::kSitesRefreshSeconds;
+    EXPECT_LE(frames_that_allocated, static_cast<int>(std::ceil(reads)) + 1);
+    EXPECT_GE(frames_that_allocated, static_cast<int>(reads) - 1)
+        << "the sites are read again every kSitesRefreshSeconds";
+}
+
+// The pane's room is taken from the subsystems' table: the window itself never scrolls, in the
+// seed's size as in a large one, and the sites' table shows its lines without scrolling.
+TEST_F(SitesPane, FitsBelowTheFooterWithoutScrollingTheWindow) {
+    panel_.selected_subsystem = "test.panel-sites";
+    for (const ImVec2 size : {ImVec2(1100.0f, 600.0f), ImVec2(450.0f, 300.0f)}) {
+        for (int frame = 0; frame < 3; ++frame) {
+            ui_.frame([&] {
+                ImGui::SetWindowSize("Memory Usage", size);
+                ndi::draw_memory_panel(budget_, panel_, history_);
+            });
+        }
+        const ImGuiWindow* window = ImGui::FindWindowByName("Memory Usage");
+        ASSERT_NE(window, nullptr);
+        ASSERT_EQ(window->Size.y, size.y);
+        EXPECT_EQ(window->ScrollMax.y, 0.0f) << size.x << " x " << size.y;
+        const ImGuiTable* sites = ImGui::GetCurrentContext()->Tables.GetByIndex(1);
+        ASSERT_NE(sites, nullptr);
+        EXPECT_EQ(sites->InnerWindow->ScrollMax.y, 0.0f) << size.x << " x " << size.y;
+    }
+}
+
+TEST_F(SitesPane, SaysSoWhenTheTagHasNoSampledBlocks) {
+    budget_.report("test.panel-sites-empty", 1 * kMiB, 1);
+    panel_.selected_subsystem = "test.panel-sites-empty";
+    const std::string text = draw_frames();
+    EXPECT_THAT(text, HasSubstr("Allocation sites: test.panel-sites-empty (sampled every "));
+    EXPECT_THAT(text, HasSubstr("None of its live blocks was sampled yet"));
+    EXPECT_THAT(text, Not(HasSubstr("allocate_sites_pane")));
+}
+
+TEST_F(MemoryPanel, SitesPaneSaysHowToTurnSamplingOn) {
+    const SamplingInterval off(0);
+    budget_.report("Meshes", 1 * kMiB, 1);
+    panel_.selected_subsystem = "Meshes";
+    const std::string text = draw_frames();
+    EXPECT_THAT(text, HasSubstr("Allocation sites: Meshes"));
+    if (nd::tracking_allocator_enabled()) {
+        EXPECT_THAT(text, HasSubstr("Sampling is off"));
+        EXPECT_THAT(text, HasSubstr("NEBULA_SAMPLING_INTERVAL=<bytes>"));
+        EXPECT_THAT(text, HasSubstr("set_sampling_interval(<bytes>)"));
+    } else {
+        EXPECT_THAT(text, HasSubstr("the tracking allocator is compiled out"));
+    }
+    EXPECT_THAT(text, Not(HasSubstr("Function")));
+    EXPECT_EQ(ImGui::FindWindowByName("Memory Usage")->ScrollMax.y, 0.0f)
+        << "the message's room is kept below the footer";
+}
+
+TEST_F(MemoryPanel, ClickingARowSelectsItsSubsystemAndClickingAgainDeselects) {
+    budget_.report("Chunks", 1 * kMiB, 1);
+    draw_frames();
+    const ImGuiTable* table = ImGui::GetCurrentContext()->Tables.GetByIndex(0);
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float header_height = ImGui::GetTextLineHeight() + style.CellPadding.y * 2.0f;
+    const float row_height = ImGui::GetFrameHeight() + style.CellPadding.y * 2.0f;
+    const auto row_center = [&](int row) {
+        return ImVec2(table->OuterRect.Min.x + 8.0f,
+                      table->OuterRect.Min.y + header_height + row_height * (row + 0.5f));
+    };
+
+    ui_.click(row_center(0), drawer());
+    EXPECT_EQ(panel_.selected_subsystem, "Chunks");
+    EXPECT_THAT(draw_frames(1), HasSubstr("Allocation sites: Chunks"));
+
+    ui_.click(row_center(0), drawer());
+    EXPECT_EQ(panel_.selected_subsystem, "");
+    EXPECT_THAT(draw_frames(1), Not(HasSubstr("Allocation sites")));
+
+    if (nd::tracking_allocator_enabled()) {
+        ui_.click(row_center(1), drawer());
+        EXPECT_EQ(panel_.selected_subsystem, nd::kUntaggedName);
+        EXPECT_THAT(draw_frames(1), HasSubstr("Allocation sites: Untagged"));
+    }
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 // (the gap is where leaks show), an Untagged row (the allocator's bytes outside every tag), a
 // history graph per row, click-to-sort columns, the process's resident memory split by what holds
 // it (resident_breakdown(), read a few times a second), what the tracking costs, and "Reset peaks".
+// Clicking a row selects its subsystem (or Untagged) and opens the Sites pane below: the top live
+// allocation sites charged to that tag, from the sampled call stacks (allocation_sites.hpp), with
+// each estimate's error; clicking the row again closes it.
 //
 // Immediate mode, like Dear ImGui itself: tick a MemoryHistory once per frame and call
 // draw_memory_panel() between ImGui::NewFrame() and ImGui::Render(). Needs only imgui.h; any
@@ -16,7 +19,10 @@
 //     nebula::debug::imgui::draw_memory_panel(budget, panel, &history);
 //
 // Steady-state frames allocate nothing beyond ImGui's own buffers: rows are read through
-// MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears.
+// MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears. The
+// Sites pane is the exception, every kSitesRefreshSeconds: live_allocation_sites() allocates and
+// its first call reads the program's symbol tables (up to a second); the frames in between draw
+// the copy it keeps.
 #pragma once
 
 #include <nebula/debug/leak_watch.hpp>
@@ -105,6 +111,10 @@ public:
     // When set, a row whose gap is past the watch's threshold has its Gap cell highlighted (the
     // watch's check() is the caller's, once a frame).
     const LeakWatch* leak_watch = nullptr;
+    // The row whose allocation sites the Sites pane shows: a subsystem's name, or kUntaggedName
+    // for the Untagged row; empty, no pane. Clicking a row sets it and clicking it again clears
+    // it; set by the caller, the next draw reads that tag's sites at once.
+    std::string selected_subsystem;
 
 private:
     friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);
@@ -116,6 +126,12 @@ private:
 // the new sector's peak. `history` may be null: the History column then stays empty.
 void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
                        const MemoryHistory* history = nullptr);
+
+// How often the Sites pane reads the selected tag's sites again (and at once when the selection
+// changes). Each read symbolises and allocates, so it is not done every frame.
+inline constexpr double kSitesRefreshSeconds = 0.5;
+// How many sites the pane lists, the largest first.
+inline constexpr std::size_t kMaxSitesShown = 10;
 
 // The colours of the subsystem's name: the seed's red over the warning threshold, grey otherwise.
 inline constexpr ImU32 kOverBudgetColor = IM_COL32(220, 50, 50, 255);
