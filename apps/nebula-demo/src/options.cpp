@@ -94,6 +94,14 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                                    std::string(*value) + "'";
                 }
             }
+        } else if (flag.name == "--select") {
+            if (const auto value = take_value()) {
+                if (value->empty()) {
+                    parsed.error = "--select needs a subsystem name";
+                } else {
+                    options.selected_subsystem = std::string(*value);
+                }
+            }
         } else if (flag.name == "--screenshot" || flag.name == "--config" ||
                    flag.name == "--snapshot") {
             if (const auto value = take_value()) {
@@ -121,7 +129,8 @@ std::string usage_text(std::string_view program) {
     std::string text =
         "Usage: " + std::string(program) +
         " [--scenario NAME] [--headless] [--sites] [--frames N] [--view-distance N]\n"
-        "       [--screenshot FILE.png] [--config FILE.toml] [--snapshot FILE.json]\n";
+        "       [--screenshot FILE.png] [--select SUBSYSTEM] [--config FILE.toml]\n"
+        "       [--snapshot FILE.json]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
 camera flight and shows its memory live in the "Memory Usage" panel.
@@ -139,6 +148,7 @@ camera flight and shows its memory live in the "Memory Usage" panel.
   --view-distance N     Chunk columns streamed around the camera (default 6).
   --screenshot FILE     Render N frames (default )" +
             std::to_string(kDefaultScreenshotFrames) + R"() in a window and save the last as PNG.
+  --select SUBSYSTEM    In a window: select the panel's row, opening its allocation sites.
   --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).
   --snapshot FILE.json  At the end of the run (any mode), write every subsystem's memory, the
                         allocator's totals and the resident memory's breakdown as JSON.

@@ -18,8 +18,9 @@ struct DemoOptions {
     std::optional<std::string> config_path;
     std::optional<std::string> snapshot_path;  // a JSON snapshot written at the end of the run
     bool show_sites = false;  // headless: each subsystem's top allocation sites after the table
-    std::string scenario = "explore";  // one of scenario_names()
-    std::optional<int> view_distance;  // chunk columns; absent: WorldSettings' default
+    std::optional<std::string> selected_subsystem;  // window: the row whose Sites pane is open
+    std::string scenario = "explore";               // one of scenario_names()
+    std::optional<int> view_distance;               // chunk columns; absent: WorldSettings' default
 };
 
 inline constexpr long kDefaultHeadlessFrames = 600;

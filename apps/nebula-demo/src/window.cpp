@@ -121,6 +121,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         ndi::MemoryPanelState panel;
         panel.default_size = ImVec2(800.0f, 340.0f);
         panel.leak_watch = &session.leak_watch();
+        panel.selected_subsystem = options.selected_subsystem.value_or("");
 
         const double start = glfwGetTime();
         for (long frame = 1; frame <= frame_limit && !glfwWindowShouldClose(window); ++frame) {

@@ -40,6 +40,18 @@ TEST(DemoOptions, ReadsEveryFlagInBothSpellings) {
     EXPECT_EQ(window.options.frames, 7);
 }
 
+TEST(DemoOptions, SitesAndSelection) {
+    EXPECT_FALSE(parse({"--headless"}).options.show_sites);
+    EXPECT_TRUE(parse({"--headless", "--sites"}).options.show_sites);
+    EXPECT_EQ(parse({"--sites=yes"}).error, "--sites takes no value");
+    EXPECT_EQ(parse({"--select", "Meshes"}).options.selected_subsystem, "Meshes");
+    EXPECT_FALSE(parse({"--headless"}).options.selected_subsystem);
+    EXPECT_EQ(parse({"--select="}).error, "--select needs a subsystem name");
+    EXPECT_EQ(parse({"--select"}).error, "--select needs a value");
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--sites"));
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--select SUBSYSTEM"));
+}
+
 TEST(DemoOptions, SnapshotGoesWithEveryMode) {
     EXPECT_EQ(parse({"--headless", "--snapshot", "run.json"}).options.snapshot_path, "run.json");
     const demo::ParsedOptions screenshot =

@@ -429,8 +429,12 @@ std::size_t tracking_overhead_bytes() noexcept {
             cached_bytes += detail::kCacheRoom - thread->cache.room.load(std::memory_order_relaxed);
         }
     }
+    MemoryTag symbols;
+    const std::size_t symbol_bytes = find_memory_tag(kTrackerSymbolsTagName, symbols)
+                                         ? allocator_stats(symbols).allocated_bytes
+                                         : 0;
     return allocator_stats().live_allocations() * kBlockHeaderBytes + pool_bytes +
-           detail::aligned_table::bytes() + detail::sites::table_stats().bytes +
+           detail::aligned_table::bytes() + detail::sites::table_stats().bytes + symbol_bytes +
            static_cast<std::size_t>(cached_bytes);
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
 #include <unordered_map>
 
 namespace nebula::debug::platform {
@@ -48,14 +49,8 @@ public:
         if (const auto known = names_.find(return_address); known != names_.end()) {
             return known->second;
         }
-        // The call instruction ends at the return address; the byte before it is in the caller
-        // even when the call is the last instruction of a function that does not return.
         const Dwarf_Addr address = return_address - 1;
-        Dwfl_Module* module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
-        if (module == nullptr) {
-            report_modules();  // a library loaded since the modules were last read
-            module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
-        }
+        Dwfl_Module* module = module_of(address);
         std::string name;
         if (module != nullptr) {
             if (const char* symbol = dwfl_module_addrname(module, address); symbol != nullptr) {
@@ -73,7 +68,38 @@ public:
         return names_.emplace(return_address, std::move(name)).first->second;
     }
 
+    std::string line_of(std::uintptr_t return_address) {
+        std::lock_guard lock(mutex_);
+        if (const auto known = lines_.find(return_address); known != lines_.end()) {
+            return known->second;
+        }
+        const Dwarf_Addr address = return_address - 1;
+        std::string line;
+        if (Dwfl_Module* module = module_of(address); module != nullptr) {
+            int number = 0;
+            Dwfl_Line* entry = dwfl_module_getsrc(module, address);
+            const char* file =
+                entry != nullptr ? dwfl_lineinfo(entry, nullptr, &number, nullptr, nullptr, nullptr)
+                                 : nullptr;
+            if (file != nullptr) {
+                line = file_name(file) + ":" + std::to_string(number);
+            }
+        }
+        return lines_.emplace(return_address, std::move(line)).first->second;
+    }
+
 private:
+    // The call instruction ends at the return address; the byte before it (`address`) is in the
+    // caller even when the call is the last instruction of a function that does not return.
+    Dwfl_Module* module_of(Dwarf_Addr address) {
+        Dwfl_Module* module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
+        if (module == nullptr) {
+            report_modules();  // a library loaded since the modules were last read
+            module = session_ != nullptr ? dwfl_addrmodule(session_, address) : nullptr;
+        }
+        return module;
+    }
+
     void report_modules() {
         if (session_ == nullptr) {
             session_ = dwfl_begin(&kCallbacks);
@@ -96,16 +122,27 @@ private:
     std::mutex mutex_;
     Dwfl* session_ = nullptr;
     std::unordered_map<std::uintptr_t, std::string> names_;
+    std::unordered_map<std::uintptr_t, std::string> lines_;
 };
 
 }  // namespace
 
-std::string function_name(const void* return_address) {
+namespace {
+Symbols& symbols() {
     // Never destroyed: reports made at exit (the leak report, NEBULA_HEAP_PROFILE) may come after
     // static destruction began.
     alignas(Symbols) static unsigned char storage[sizeof(Symbols)];
-    static Symbols* const symbols = new (storage) Symbols;
-    return symbols->name_of(reinterpret_cast<std::uintptr_t>(return_address));
+    static Symbols* const instance = new (storage) Symbols;
+    return *instance;
+}
+}  // namespace
+
+std::string function_name(const void* return_address) {
+    return symbols().name_of(reinterpret_cast<std::uintptr_t>(return_address));
+}
+
+std::string source_line(const void* return_address) {
+    return symbols().line_of(reinterpret_cast<std::uintptr_t>(return_address));
 }
 
 }  // namespace nebula::debug::platform

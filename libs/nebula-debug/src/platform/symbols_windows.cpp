@@ -33,4 +33,8 @@ std::string function_name(const void* return_address) {
     return std::string(name) + offset;
 }
 
+std::string source_line(const void*) {
+    return {};  // function_name's module+offset is what addr2line needs
+}
+
 }  // namespace nebula::debug::platform

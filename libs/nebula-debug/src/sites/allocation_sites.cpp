@@ -12,6 +12,7 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <tuple>
 
 #include "heap_profile.hpp"
 #include "platform/symbols.hpp"
@@ -65,6 +66,7 @@ std::string without_version(std::string name) {
 
 struct NamedSite {
     std::vector<std::string> frames;
+    std::vector<std::string> lines;
     std::string tag;
     double live_count = 0;
     double live_bytes = 0;
@@ -75,11 +77,16 @@ struct NamedSite {
 
 // Every site in the stack table, named and merged; `tag_filter` null: all tags.
 std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
+    // Symbol and line tables are the tracker's memory, not the caller's (tracking_overhead_bytes).
+    const MemoryScope scope(kTrackerSymbolsTagName);
     // Room taken before the lock: nothing may allocate while the sampler's table is held.
     const std::size_t capacity = sites::table_stats().sites + 64;
     std::unique_ptr<sites::SiteTotals[]> raw(new sites::SiteTotals[capacity]);
     const std::size_t count = sites::copy_sites(raw.get(), capacity);
-    std::map<std::pair<std::uint16_t, std::vector<std::string>>, NamedSite> merged;
+    // Stacks that read the same, names and lines, are one site.
+    std::map<std::tuple<std::uint16_t, std::vector<std::string>, std::vector<std::string>>,
+             NamedSite>
+        merged;
     for (std::size_t i = 0; i < count; ++i) {
         const sites::SiteTotals& site = raw[i];
         if (tag_filter != nullptr && site.tag != tag_filter->index) {
@@ -91,13 +98,17 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
             names.push_back(without_version(platform::function_name(site.frames[f])));
         }
         std::vector<std::string> frames;
+        std::vector<std::string> lines;
         frames.reserve(site.depth);
+        lines.reserve(site.depth);
         for (std::size_t f = tracker_frames(names); f < names.size(); ++f) {
             frames.push_back(names[f].empty() ? "?" : std::move(names[f]));
+            lines.push_back(platform::source_line(site.frames[f]));
         }
-        NamedSite& named = merged[{site.tag, frames}];
+        NamedSite& named = merged[{site.tag, frames, lines}];
         if (named.tag.empty()) {
             named.frames = std::move(frames);
+            named.lines = std::move(lines);
             named.tag = std::string(memory_tag_name(MemoryTag{site.tag}));
         }
         named.live_count += site.live_count;
@@ -129,7 +140,7 @@ std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::siz
     for (NamedSite& site : named) {
         result.push_back({std::move(site.frames), std::move(site.tag), rounded(site.live_bytes),
                           rounded(site.live_count), rounded(site.allocated_bytes),
-                          site.live_samples});
+                          site.live_samples, std::move(site.lines)});
     }
     return result;
 }

@@ -51,8 +51,16 @@ std::string site_summary(const AllocationSite& site, std::size_t callers) {
     std::string summary(function);
     const auto found = std::find_if(site.frames.begin(), site.frames.end(),
                                     [&](const std::string& frame) { return frame == function; });
-    for (auto caller = found == site.frames.end() ? found : std::next(found);
-         caller != site.frames.end() && callers > 0; ++caller, --callers) {
+    if (found == site.frames.end()) {
+        return summary;
+    }
+    const auto index = static_cast<std::size_t>(found - site.frames.begin());
+    if (index < site.lines.size() && !site.lines[index].empty()) {
+        summary += " at ";
+        summary += site.lines[index];
+    }
+    for (auto caller = std::next(found); caller != site.frames.end() && callers > 0;
+         ++caller, --callers) {
         summary += " <- ";
         summary += *caller;
     }

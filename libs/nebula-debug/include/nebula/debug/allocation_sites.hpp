@@ -38,6 +38,8 @@ struct AllocationSite {
     std::size_t live_allocations = 0;
     std::size_t allocated_bytes = 0;  // estimated, allocated since start (freed or not)
     std::size_t live_samples = 0;     // samples behind live_bytes: its error is ~1/sqrt(this)
+    std::vector<std::string> lines;   // per frame, the call's "file.cpp:71" ("" where the
+                                      // module has no debug information)
 };
 
 // The relative standard error of a site's live estimates: 1/sqrt(live_samples) (0.1: +-10%).
@@ -57,8 +59,8 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 // The innermost frame when every frame is the standard library's; "" for a site with no frames.
 std::string_view site_function(const AllocationSite& site) noexcept;
 
-// site_function() and up to `callers` of its callers, outermost last, for one-line reports:
-// "build_chunk_mesh(...) <- MeshStore::build_pending(...) <- VoxelWorld::advance(double)".
+// site_function() with its line and up to `callers` of its callers, outermost last, for one-line
+// reports: "build_chunk_mesh(...) at mesher.cpp:71 <- MeshStore::build_pending(...) <- ...".
 std::string site_summary(const AllocationSite& site, std::size_t callers = 2);
 
 // A pprof heap profile (profile.proto, gzip, function names included: readable by

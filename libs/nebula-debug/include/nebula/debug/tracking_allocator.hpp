@@ -62,6 +62,9 @@ struct MemoryTag {
 
 inline constexpr MemoryTag kUntagged{};
 inline constexpr std::string_view kUntaggedName = "Untagged";
+// The tag of what naming allocation sites allocates (the program's symbol and line tables, read
+// when sites are first read): the tracker's own, counted in tracking_overhead_bytes().
+inline constexpr std::string_view kTrackerSymbolsTagName = "nebula-debug symbols";
 
 AllocatorStats allocator_stats() noexcept;             // whole process
 AllocatorStats allocator_stats(std::string_view tag);  // one tag (zeros if unknown)
@@ -87,7 +90,8 @@ MemoryTag current_memory_tag() noexcept;
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 
 // What the tracking itself costs in memory: block headers of live allocations, the pool of
-// per-thread counters and the blocks the threads' caches hold (Unreal calls this LLMOverhead).
+// per-thread counters, the blocks the threads' caches hold, the sampled sites' tables and the
+// symbol tables read to name them (tag kTrackerSymbolsTagName) (Unreal calls this LLMOverhead).
 std::size_t tracking_overhead_bytes() noexcept;
 
 // The per-thread block cache. A block of up to kMaxCachedBlockBytes that a thread frees is kept
