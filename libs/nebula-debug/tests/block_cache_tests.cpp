@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 
 #include <cstddef>
 #include <thread>
@@ -40,6 +41,10 @@ protected:
         // Start every test with this thread's cache empty, so what it holds is the test's doing.
         nd::release_cached_blocks();
     }
+
+private:
+    // The overhead read here would include sample tables grown by the test's own blocks.
+    SamplingPaused sampling_paused_;
 };
 
 }  // namespace
