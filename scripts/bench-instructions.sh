@@ -3,6 +3,7 @@
 # malloc/free, ours (tracked_malloc/tracked_free) and ours under a MemoryScope, on each workload
 # at 1 thread. Instruction counts do not depend on what else the machine is doing, so this is how
 # to compare variants whose timings differ by less than the machine's noise (a tag, say).
+# Allocation sites are not sampled in these runs (NEBULA_SAMPLING_INTERVAL=0).
 # Run after scripts/bench.sh has built build/relwithdebinfo/bench/nebula-bench
 # (NEBULA_BENCH_PRESET=relwithdebinfo-shared: the shared-library build's).
 set -euo pipefail
@@ -34,7 +35,10 @@ printf '|---|---|---:|---:|---:|\n'
 for workload in Pairs64 Batch1000 MixedSizes Pairs4K; do
   for variant in PlainMalloc Tracked TrackedInScope TrackedMalloc; do
     out="$work/$workload.$variant.out"
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$bench" \
+    # Sampling's countdown runs, its samples do not: at callgrind's short runs one first capture
+    # (libunwind building a thread's cache) would outweigh thousands of calls. What sampling
+    # costs at its default interval is timed by nebula-bench's SamplingCost.
+    NEBULA_SAMPLING_INTERVAL=0 valgrind --tool=callgrind --callgrind-out-file="$out" "$bench" \
       --benchmark_filter="^$workload<$variant>/real_time/threads:1\$" \
       --benchmark_min_time=0.02 >/dev/null 2>&1
     if [[ $variant == PlainMalloc ]]; then

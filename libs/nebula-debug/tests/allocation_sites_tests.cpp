@@ -212,6 +212,60 @@ TEST(AllocationSites, AFullTableDropsSamplesAndCountsThem) {
     EXPECT_LT(nd::sampling_stats().live_samples, full.live_samples);
 }
 
+namespace {
+// A distinct stack for every depth: `depth` nested calls, then one allocation.
+[[gnu::noinline]] std::unique_ptr<int> allocate_at_depth(int depth) {
+    if (depth == 0) {
+        return std::make_unique<int>(depth);
+    }
+    auto block = allocate_at_depth(depth - 1);
+    escape(block.get());  // not a tail call: every level keeps its frame
+    return block;
+}
+[[gnu::noinline]] std::unique_ptr<int> allocate_at_depth_too(int depth) {
+    auto block = allocate_at_depth(depth);
+    escape(block.get());
+    return block;
+}
+
+// More distinct (stack, tag) sites than the table holds, every allocation sampled: 24 depths
+// (past the captured frames deeper stacks would read the same), two callers, every tag name
+// (past kMaxMemoryTags names they share Untagged).
+std::vector<std::unique_ptr<int>> allocate_from_many_sites() {
+    std::vector<std::unique_ptr<int>> blocks;
+    blocks.reserve(256 * 24 * 2);
+    for (int tag = 0; tag < 256; ++tag) {
+        const std::string name = "test.sites-table-" + std::to_string(tag);
+        const nd::MemoryScope scope(name);
+        for (int depth = 0; depth < 24; ++depth) {
+            blocks.push_back(allocate_at_depth(depth));
+            blocks.push_back(allocate_at_depth_too(depth));
+        }
+    }
+    return blocks;
+}
+}  // namespace
+
+TEST(AllocationSites, AFullSiteTableReplacesSitesWithNothingLiveAndDropsTheRest) {
+    if (!nd::tracking_allocator_enabled()) {
+        GTEST_SKIP() << "tracking is compiled out";
+    }
+    nd::set_sampling_interval(1);  // every allocation sampled
+    const nd::SamplingStats before = nd::sampling_stats();
+    // All held at once: the table fills with sites holding live samples, the rest are dropped.
+    allocate_from_many_sites();
+    const nd::SamplingStats first = nd::sampling_stats();
+    EXPECT_EQ(first.sites, 4096u) << "the table's cap";
+    EXPECT_GT(first.samples_dropped, before.samples_dropped);
+    // Now freed, those sites hold nothing live: the sites dropped the first time take their places.
+    const std::vector<std::unique_ptr<int>> held = allocate_from_many_sites();
+    const nd::SamplingStats second = nd::sampling_stats();
+    nd::set_sampling_interval(kTestInterval);
+    EXPECT_GT(second.sites_evicted, first.sites_evicted);
+    EXPECT_EQ(second.sites, 4096u);
+    EXPECT_FALSE(nd::live_allocation_sites(5).empty());
+}
+
 TEST(AllocationSites, WriteHeapProfileToAnUnwritablePathFailsWithAMessage) {
     std::string error;
     EXPECT_FALSE(nd::write_heap_profile("/nonexistent-directory/heap.pb.gz", &error));

@@ -45,6 +45,8 @@ constinit std::size_t g_live_slots = 0;
 constinit std::size_t g_site_count = 0;
 constinit std::size_t g_samples_recorded = 0;
 constinit std::size_t g_samples_dropped = 0;
+constinit std::size_t g_sites_evicted = 0;
+constinit std::size_t g_eviction_cursor = 0;
 constinit std::atomic<std::size_t> g_live_count{0};
 constinit bool g_tables_failed = false;
 
@@ -101,23 +103,67 @@ std::uint64_t hash_of(std::uint16_t tag, void* const* frames, int depth) noexcep
     return hash;
 }
 
-// The site of (tag, stack), added if new; null when the table is full.
+constexpr std::size_t kIndexMask = kSiteIndexSlots - 1;
+
+// Takes site `victim` out of the index (backward-shift deletion, as in the live table).
+void unindex_site(std::size_t victim) noexcept {
+    std::size_t hole = g_sites[victim].hash & kIndexMask;
+    while (g_site_index[hole] != victim + 1) {
+        hole = (hole + 1) & kIndexMask;
+    }
+    for (std::size_t next = (hole + 1) & kIndexMask; g_site_index[next] != 0;
+         next = (next + 1) & kIndexMask) {
+        const std::size_t home = g_sites[g_site_index[next] - 1].hash & kIndexMask;
+        if (((next - home) & kIndexMask) >= ((next - hole) & kIndexMask)) {
+            g_site_index[hole] = g_site_index[next];
+            hole = next;
+        }
+    }
+    g_site_index[hole] = 0;
+}
+
+// A site to reuse once the table is full: one with no live sample left (its allocated totals
+// go with it), looked for round-robin; kMaxSites when every site still holds live samples.
+std::size_t evictable_site() noexcept {
+    for (std::size_t tried = 0; tried < kMaxSites; ++tried) {
+        const std::size_t candidate = g_eviction_cursor;
+        g_eviction_cursor = (g_eviction_cursor + 1) % kMaxSites;
+        if (g_sites[candidate].totals.live_samples == 0) {
+            return candidate;
+        }
+    }
+    return kMaxSites;
+}
+
+// The site of (tag, stack), added if new; null when the table is full of sites with live samples.
 Site* find_or_add_site(std::uint16_t tag, void* const* frames, int depth) noexcept {
     const std::uint64_t hash = hash_of(tag, frames, depth);
-    for (std::size_t slot = hash & (kSiteIndexSlots - 1);;
-         slot = (slot + 1) & (kSiteIndexSlots - 1)) {
+    for (std::size_t slot = hash & kIndexMask;; slot = (slot + 1) & kIndexMask) {
         const std::uint32_t entry = g_site_index[slot];
         if (entry == 0) {
+            std::size_t index = g_site_count;
             if (g_site_count == kMaxSites) {
-                return nullptr;
+                index = evictable_site();
+                if (index == kMaxSites) {
+                    return nullptr;
+                }
+                unindex_site(index);
+                ++g_sites_evicted;
+                slot = hash & kIndexMask;  // the deletion may have moved the free slot
+                while (g_site_index[slot] != 0) {
+                    slot = (slot + 1) & kIndexMask;
+                }
+            } else {
+                ++g_site_count;
             }
-            Site& site = g_sites[g_site_count];
+            Site& site = g_sites[index];
             site.hash = hash;
+            site.totals = SiteTotals{};
             site.totals.tag = tag;
             site.totals.depth = static_cast<std::uint16_t>(depth);
             std::memcpy(site.totals.frames, frames,
                         static_cast<std::size_t>(depth) * sizeof(void*));
-            g_site_index[slot] = static_cast<std::uint32_t>(++g_site_count);
+            g_site_index[slot] = static_cast<std::uint32_t>(index + 1);
             return &site;
         }
         Site& site = g_sites[entry - 1];
@@ -217,7 +263,7 @@ TableStats table_stats() noexcept {
                                              kSiteIndexSlots * sizeof(std::uint32_t)
                                        : 0;
     return {g_samples_recorded, g_live_count.load(std::memory_order_relaxed), g_samples_dropped,
-            g_site_count, site_bytes + g_live_slots * sizeof(LiveSample)};
+            g_site_count, g_sites_evicted, site_bytes + g_live_slots * sizeof(LiveSample)};
 }
 
 }  // namespace nebula::debug::detail::sites

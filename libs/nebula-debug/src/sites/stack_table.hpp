@@ -1,7 +1,9 @@
 // The sampled blocks still live and the call stacks they came from: a table of sites, one per
 // distinct (stack, tag), with estimated totals, and a table of live sampled blocks pointing into
-// it. Both come from pages straight from the OS, taken on first use, and have a fixed cap: a
-// sample that finds a table full is dropped and counted, never allocated for. Memory: 312 bytes
+// it. Both come from pages straight from the OS, taken on first use, and have a fixed cap. A new
+// site that finds the site table full takes the place of a site with no live sample left (whose
+// allocated-since-start totals are then lost); a sample that finds no room at all is dropped and
+// counted, never allocated for. Memory: 312 bytes
 // per site (4096 at most, 1.25 MiB) plus a 32 KiB index, 24 bytes per live-table slot (1024 to
 // 32768 slots: 24 KiB to 768 KiB).
 #pragma once
@@ -48,6 +50,7 @@ struct TableStats {
     std::size_t live_samples = 0;
     std::size_t samples_dropped = 0;
     std::size_t sites = 0;
+    std::size_t sites_evicted = 0;
     std::size_t bytes = 0;  // what the tables hold resident (0 before the first sample)
 };
 TableStats table_stats() noexcept;

@@ -76,6 +76,7 @@ struct SamplingStats {
     std::size_t live_samples = 0;      // sampled blocks not yet freed
     std::size_t samples_dropped = 0;   // not recorded: the live-sample or stack table was full
     std::size_t sites = 0;             // distinct (stack, tag) pairs in the stack table
+    std::size_t sites_evicted = 0;     // sites with nothing live, replaced by new ones
     std::size_t table_bytes = 0;       // memory the tables hold (in tracking_overhead_bytes)
 };
 SamplingStats sampling_stats() noexcept;
