@@ -227,19 +227,25 @@ namespace {
     escape(block.get());
     return block;
 }
+[[gnu::noinline]] std::unique_ptr<int> allocate_at_depth_again(int depth) {
+    auto block = allocate_at_depth_too(depth);
+    escape(block.get());
+    return block;
+}
 
-// More distinct (stack, tag) sites than the table holds, every allocation sampled: 24 depths
-// (past the captured frames deeper stacks would read the same), two callers, every tag name
-// (past kMaxMemoryTags names they share Untagged).
+// More distinct (stack, tag) sites than the table holds (7200 of 4096), every allocation sampled:
+// 24 depths (past the captured frames deeper stacks would read the same), three callers, 100 tags
+// (leaving the other tests of the process room among kMaxMemoryTags).
 std::vector<std::unique_ptr<int>> allocate_from_many_sites() {
     std::vector<std::unique_ptr<int>> blocks;
-    blocks.reserve(256 * 24 * 2);
-    for (int tag = 0; tag < 256; ++tag) {
+    blocks.reserve(100 * 24 * 3);
+    for (int tag = 0; tag < 100; ++tag) {
         const std::string name = "test.sites-table-" + std::to_string(tag);
         const nd::MemoryScope scope(name);
         for (int depth = 0; depth < 24; ++depth) {
             blocks.push_back(allocate_at_depth(depth));
             blocks.push_back(allocate_at_depth_too(depth));
+            blocks.push_back(allocate_at_depth_again(depth));
         }
     }
     return blocks;
