@@ -40,6 +40,7 @@ int run_headless(const DemoOptions& options, DemoSession& session) {
     }
     session.summary().wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    session.finish_capture();
     write_requested_snapshot(options.snapshot_path, session.budget());
     fmt::print("\n{}", summary_text(session.summary(), session.budget()));
     std::fflush(stdout);  // before the budget's peak log on stderr
