@@ -125,6 +125,12 @@ class OnTheDemosFiles(Scratch):
         self.assertEqual(table_row(result.stdout, "Chunks")[-1], "ok")
         self.assertRegex(result.stdout, r"check: 1 problem: Physics peaked at")
 
+    def test_check_names_budgets_for_subsystems_the_snapshot_lacks(self):
+        budgets = self.write("typo.toml", '[memory.budgets]\nChunk = "1 MiB"\n')
+        result = run("check", self.small, "--budgets", budgets)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("budgets subsystems this snapshot does not have: Chunk\n", result.stdout)
+
     def test_check_fails_the_tracked_total_past_the_total_budget(self):
         budgets = self.write("total.toml", "[memory]\ntotal_budget = 1024\n")
         result = run("check", self.small, "--budgets", budgets)

@@ -17,7 +17,7 @@ struct DemoOptions {
     std::optional<std::string> screenshot_path;
     std::optional<std::string> config_path;
     std::optional<std::string> snapshot_path;  // a JSON snapshot written at the end of the run
-    std::optional<std::string> capture_path;   // a CSV row every simulated second of the run
+    std::optional<std::string> capture_path;   // a CSV row every second of the run's time
     std::string scenario = "explore";          // one of scenario_names()
     std::optional<int> view_distance;          // chunk columns; absent: WorldSettings' default
 };
