@@ -50,13 +50,15 @@ struct MemoryCaptureOptions {
 // The columns are fixed by the first row, so every row has the same cells and any CSV reader
 // takes the file; a subsystem that appears later is counted in other_subsystems_bytes (and in
 // tracked_total_bytes), and the first such name is logged once to "nebula.memory". Names are
-// quoted as RFC 4180 says when they hold a comma, a quote or a line break.
+// quoted as RFC 4180 says when they hold a comma, a quote or a line break; a reader splits a
+// subsystem's column name at its last '/', so a name may hold one too.
 //
 // Cost: open() and the first row allocate (the column list, the file's buffer); after that a
-// row allocates nothing and costs a few microseconds with six subsystems (docs/benchmarks.md),
-// plus resident_breakdown() on the rows that read it. A sample() call between rows only compares
-// the clock. Rows go through the C library's buffered writer: the file is at most one buffer
-// (a few KiB, some 20 rows) behind, and complete after close().
+// row allocates nothing and costs about half a microsecond with six subsystems (measured in
+// docs/benchmarks.md; each subsystem adds an allocator_stats(tag) read, which folds every
+// thread's counters), plus resident_breakdown() on the rows that read it. A sample() call
+// between rows only compares the clock. Rows go through the C library's buffered writer: the
+// file is at most one buffer (a few KiB, some 20 rows) behind, and complete after close().
 //
 // A write that fails (disk full, a removed USB stick) is logged once to "nebula.memory" and
 // ends the capture: the file is closed, later sample() calls do nothing, error() says why, and
