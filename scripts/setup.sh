@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev
-  xvfb xauth python3
+  xvfb xauth python3 python3-matplotlib
   libjemalloc2
   libdw-dev zlib1g-dev golang-go libunwind-dev
 )

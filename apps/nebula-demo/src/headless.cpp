@@ -43,6 +43,7 @@ int run_headless(const DemoOptions& options, DemoSession& session) {
     if (options.show_sites) {
         fmt::print("\n{}", sites_table(session.budget()));
     }
+    session.finish_capture();
     write_requested_snapshot(options.snapshot_path, session.budget());
     fmt::print("\n{}", summary_text(session.summary(), session.budget()));
     std::fflush(stdout);  // before the budget's peak log on stderr

@@ -55,6 +55,7 @@ int run(const demo::DemoOptions& options) {
     long frames_run = 0;
     {
         demo::DemoSession session(budget, scenario, settings);
+        session.start_capture(options.capture_path);
         status = options.headless ? demo::run_headless(options, session)
                                   : demo::run_window(options, session);
         frames_run = session.summary().frames;

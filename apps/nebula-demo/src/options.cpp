@@ -103,7 +103,7 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                 }
             }
         } else if (flag.name == "--screenshot" || flag.name == "--config" ||
-                   flag.name == "--snapshot") {
+                   flag.name == "--snapshot" || flag.name == "--capture") {
             if (const auto value = take_value()) {
                 if (value->empty()) {
                     parsed.error = std::string(flag.name) + " needs a file name";
@@ -111,6 +111,8 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                     options.screenshot_path = std::string(*value);
                 } else if (flag.name == "--snapshot") {
                     options.snapshot_path = std::string(*value);
+                } else if (flag.name == "--capture") {
+                    options.capture_path = std::string(*value);
                 } else {
                     options.config_path = std::string(*value);
                 }
@@ -130,7 +132,7 @@ std::string usage_text(std::string_view program) {
         "Usage: " + std::string(program) +
         " [--scenario NAME] [--headless] [--sites] [--frames N] [--view-distance N]\n"
         "       [--screenshot FILE.png] [--select SUBSYSTEM] [--config FILE.toml]\n"
-        "       [--snapshot FILE.json]\n";
+        "       [--snapshot FILE.json] [--capture FILE.csv]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
 camera flight and shows its memory live in the "Memory Usage" panel.
@@ -152,6 +154,8 @@ camera flight and shows its memory live in the "Memory Usage" panel.
   --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).
   --snapshot FILE.json  At the end of the run (any mode), write every subsystem's memory, the
                         allocator's totals and the resident memory's breakdown as JSON.
+  --capture FILE.csv    A CSV row of the same numbers every second of the run's time (any
+                        mode); tools/nebula-memreport plot draws it.
   -h, --help            Show this help.
 
 In a window: F1 shows or hides the panel, Esc quits.

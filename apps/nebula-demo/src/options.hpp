@@ -17,6 +17,7 @@ struct DemoOptions {
     std::optional<std::string> screenshot_path;
     std::optional<std::string> config_path;
     std::optional<std::string> snapshot_path;  // a JSON snapshot written at the end of the run
+    std::optional<std::string> capture_path;   // a CSV row every second of the run's time
     bool show_sites = false;  // headless: each subsystem's top allocation sites after the table
     std::optional<std::string> selected_subsystem;  // window: the row whose Sites pane is open
     std::string scenario = "explore";               // one of scenario_names()
@@ -29,8 +30,8 @@ inline constexpr long kMaxFrames = 100'000'000;
 inline constexpr int kMaxViewDistance = 24;
 
 // Exit statuses: 0 success, 1 a run that failed (bad config, no display, unwritable
-// screenshot), 2 a command line that could not be understood. An unwritable snapshot is reported
-// and changes nothing: the run itself went as it would have.
+// screenshot), 2 a command line that could not be understood. An unwritable snapshot or capture
+// is reported and changes nothing: the run itself went as it would have.
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 

@@ -7,6 +7,7 @@
 #include "world/voxel_world.hpp"
 
 #include <nebula/debug/leak_watch.hpp>
+#include <nebula/debug/memory_capture.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
 #include <optional>
@@ -34,8 +35,17 @@ public:
     DemoSession(const DemoSession&) = delete;
     DemoSession& operator=(const DemoSession&) = delete;
 
+    // --capture: from the next frame on, a CSV row every second of the run's time (when `path`
+    // is given). A file that cannot be created is one line on standard error; the run goes on
+    // and ends as it would have.
+    void start_capture(const std::optional<std::string>& path);
+    // Completes the capture's file and says so on standard output (or why it is incomplete on
+    // standard error). Nothing when no capture runs.
+    void finish_capture();
+
     // One frame: the world moves to `seconds` of simulated time, then the memory reporting runs
-    // (every subsystem's report, the budget's warnings and callbacks, the leak watch).
+    // (every subsystem's report, the budget's warnings and callbacks, the leak watch, the
+    // capture's row when one is due).
     void advance(double seconds);
     // Sector jumps, pressure responses: one line each since the last call.
     std::vector<std::string> take_events() { return world_.take_events(); }
@@ -50,6 +60,8 @@ private:
     nebula::debug::MemoryBudget& budget_;
     VoxelWorld world_;
     nebula::debug::LeakWatch leak_watch_{kLeakGapThresholdBytes};
+    nebula::debug::MemoryCapture capture_;
+    bool capturing_ = false;  // a capture was opened and not yet finished
     RunSummary summary_;
     std::vector<nebula::debug::PressureCallbackId> pressure_callbacks_;
 };

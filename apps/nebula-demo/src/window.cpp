@@ -169,6 +169,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         }
         session.summary().wall_seconds = glfwGetTime() - start;
         // With the window, its GL context and the world's GPU buffers still alive.
+        session.finish_capture();
         write_requested_snapshot(options.snapshot_path, session.budget());
     }
     glfwDestroyWindow(window);

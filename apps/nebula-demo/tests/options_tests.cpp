@@ -24,6 +24,7 @@ TEST(DemoOptions, NoArgumentsOpenAWindowUntilClosed) {
     EXPECT_FALSE(parsed.options.screenshot_path);
     EXPECT_FALSE(parsed.options.config_path);
     EXPECT_FALSE(parsed.options.snapshot_path);
+    EXPECT_FALSE(parsed.options.capture_path);
 }
 
 TEST(DemoOptions, ReadsEveryFlagInBothSpellings) {
@@ -60,6 +61,19 @@ TEST(DemoOptions, SnapshotGoesWithEveryMode) {
     EXPECT_EQ(screenshot.options.snapshot_path, "out/run.json");
     EXPECT_EQ(parse({"--snapshot=w.json"}).options.snapshot_path, "w.json");
     EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--snapshot FILE.json"));
+}
+
+TEST(DemoOptions, CaptureGoesWithEveryMode) {
+    EXPECT_EQ(parse({"--headless", "--capture", "run.csv"}).options.capture_path, "run.csv");
+    const demo::ParsedOptions screenshot =
+        parse({"--screenshot", "a.png", "--capture=out/run.csv", "--snapshot", "run.json"});
+    ASSERT_TRUE(screenshot.error.empty()) << screenshot.error;
+    EXPECT_EQ(screenshot.options.capture_path, "out/run.csv");
+    EXPECT_EQ(screenshot.options.snapshot_path, "run.json");
+    EXPECT_EQ(parse({"--capture=w.csv"}).options.capture_path, "w.csv");
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--capture FILE.csv"));
+    EXPECT_EQ(parse({"--capture"}).error, "--capture needs a value");
+    EXPECT_EQ(parse({"--capture="}).error, "--capture needs a file name");
 }
 
 TEST(DemoOptions, HelpInBothSpellings) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,38 @@ TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
     }
     EXPECT_GT(resident["resident_bytes"].get<std::size_t>(), 0u);
     EXPECT_EQ(sum, resident["resident_bytes"].get<std::size_t>());
+}
+
+TEST(MemorySnapshot, HoldsTheTrackedTotalsAndTheAllocatorsStatisticsPerTag) {
+    nd::MemoryBudget budget;
+    budget.report("SnapMeshes", 3 * kMiB, 1);
+    budget.report("SnapMeshes", kMiB, 1);
+    std::vector<char> held;
+    {
+        nd::MemoryScope scope("SnapMeshes");
+        held.resize(kMiB);
+    }
+    const nlohmann::json document = nlohmann::json::parse(nd::memory_snapshot_json(budget));
+
+    EXPECT_EQ(document["tracked_total_bytes"], kMiB);
+    EXPECT_EQ(document["tracked_peak_bytes"], 3 * kMiB);
+    const nlohmann::json& tags = document["allocator"]["tags"];
+    ASSERT_TRUE(tags.is_array());
+    if (!nd::tracking_allocator_enabled()) {
+        EXPECT_TRUE(tags.empty());
+        return;
+    }
+    ASSERT_FALSE(tags.empty());
+    EXPECT_EQ(tags[0]["name"], nd::kUntaggedName);
+    const auto meshes = std::find_if(tags.begin(), tags.end(), [](const nlohmann::json& tag) {
+        return tag["name"] == "SnapMeshes";
+    });
+    ASSERT_NE(meshes, tags.end());
+    EXPECT_GE((*meshes)["allocated_bytes"].get<std::size_t>(), kMiB);
+    EXPECT_GE((*meshes)["peak_allocated_bytes"].get<std::size_t>(),
+              (*meshes)["allocated_bytes"].get<std::size_t>());
+    EXPECT_GE((*meshes)["allocation_count"].get<std::size_t>(), 1u);
+    EXPECT_TRUE(meshes->contains("deallocation_count"));
 }
 
 TEST(MemorySnapshot, UnwritablePathIsOneClearErrorAndNoFile) {

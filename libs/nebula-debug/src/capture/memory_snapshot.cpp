@@ -32,15 +32,26 @@ nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
     return rows;
 }
 
+nlohmann::ordered_json stats_json(const AllocatorStats& stats) {
+    return {{"allocated_bytes", stats.allocated_bytes},
+            {"peak_allocated_bytes", stats.peak_allocated_bytes},
+            {"allocation_count", stats.allocation_count},
+            {"deallocation_count", stats.deallocation_count}};
+}
+
 nlohmann::ordered_json allocator_json() {
-    const AllocatorStats global = allocator_stats();
-    return {{"tracking_enabled", tracking_allocator_enabled()},
-            {"allocated_bytes", global.allocated_bytes},
-            {"peak_allocated_bytes", global.peak_allocated_bytes},
-            {"allocation_count", global.allocation_count},
-            {"deallocation_count", global.deallocation_count},
-            {"untagged_bytes", allocator_stats(kUntagged).allocated_bytes},
-            {"tracking_overhead_bytes", tracking_overhead_bytes()}};
+    nlohmann::ordered_json allocator = {{"tracking_enabled", tracking_allocator_enabled()}};
+    allocator.update(stats_json(allocator_stats()));
+    allocator["untagged_bytes"] = allocator_stats(kUntagged).allocated_bytes;
+    allocator["tracking_overhead_bytes"] = tracking_overhead_bytes();
+    nlohmann::ordered_json tags = nlohmann::ordered_json::array();
+    for (const auto& [name, stats] : allocator_stats_by_tag()) {
+        nlohmann::ordered_json tag = {{"name", name}};
+        tag.update(stats_json(stats));
+        tags.push_back(std::move(tag));
+    }
+    allocator["tags"] = std::move(tags);
+    return allocator;
 }
 
 nlohmann::ordered_json resident_json() {
@@ -71,6 +82,8 @@ bool fail(std::string* error, const std::string& path, int error_number) {
 std::string memory_snapshot_json(const MemoryBudget& budget) {
     nlohmann::ordered_json document;
     document["subsystems"] = subsystems_json(budget);
+    document["tracked_total_bytes"] = budget.total_current();
+    document["tracked_peak_bytes"] = budget.total_peak();
     document["total_budget_bytes"] = budget.total_budget();
     // A float: rounded so that 0.85 reads 0.85, not 0.8500000238418579.
     document["warning_threshold"] =

@@ -15,10 +15,17 @@ namespace nebula::debug {
 //                    "allocation_count"}, ...],          sorted by name; allocator_bytes is what
 //                                                         the allocator holds under the tag of
 //                                                         the subsystem's name (0 when none)
+//    "tracked_total_bytes", "tracked_peak_bytes",          the budget's total_current() and
+//                                                         total_peak()
 //    "total_budget_bytes", "warning_threshold",
 //    "allocator": {"tracking_enabled", "allocated_bytes", "peak_allocated_bytes",
 //                  "allocation_count", "deallocation_count", "untagged_bytes",
-//                  "tracking_overhead_bytes"},
+//                  "tracking_overhead_bytes",
+//                  "tags": [{"name", "allocated_bytes", "peak_allocated_bytes",
+//                            "allocation_count", "deallocation_count"}, ...]},
+//                                                         every registered tag, Untagged first,
+//                                                         in registration order (empty without
+//                                                         tracking)
 //    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...}}
 //
 // Returns false, with a message naming the path and the reason in `*error` (when not null), if
