@@ -1,4 +1,5 @@
 // write_memory_snapshot(): the document's keys and values, and a path that cannot be written.
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,46 @@ TEST(MemorySnapshot, HoldsTheTrackedTotalsAndTheAllocatorsStatisticsPerTag) {
               (*meshes)["allocated_bytes"].get<std::size_t>());
     EXPECT_GE((*meshes)["allocation_count"].get<std::size_t>(), 1u);
     EXPECT_TRUE(meshes->contains("deallocation_count"));
+}
+
+namespace {
+[[gnu::noinline]] void allocate_snapshot_textures(std::vector<std::unique_ptr<char[]>>& out) {
+    for (int i = 0; i < 64; ++i) {
+        out.push_back(std::make_unique<char[]>(256 * 1024));  // 16 MiB: about 32 samples
+    }
+}
+}  // namespace
+
+TEST(MemorySnapshot, HoldsTheTopLiveAllocationSites) {
+    nd::MemoryBudget budget;
+    std::vector<std::unique_ptr<char[]>> textures;
+    textures.reserve(64);
+    {
+        nd::MemoryScope scope("SnapTextures");
+        allocate_snapshot_textures(textures);
+    }
+    const nlohmann::json document = nlohmann::json::parse(nd::memory_snapshot_json(budget));
+    EXPECT_EQ(document["sampling_interval"], nd::sampling_interval());
+    const nlohmann::json& sites = document["sites"];
+    ASSERT_TRUE(sites.is_array());
+    if (!nd::tracking_allocator_enabled() || nd::sampling_interval() == 0) {
+        EXPECT_TRUE(sites.empty());
+        return;
+    }
+    EXPECT_LE(sites.size(), nd::kSnapshotSites);
+    const auto textures_site =
+        std::find_if(sites.begin(), sites.end(), [](const nlohmann::json& site) {
+            return site["tag"] == "SnapTextures" &&
+                   site["function"].get<std::string>().find("allocate_snapshot_textures") !=
+                       std::string::npos;
+        });
+    ASSERT_NE(textures_site, sites.end()) << sites.dump(2);
+    EXPECT_GT((*textures_site)["live_bytes"].get<std::size_t>(), 4 * kMiB);
+    EXPECT_EQ((*textures_site)["frames"].size(), (*textures_site)["lines"].size());
+    for (std::size_t i = 1; i < sites.size(); ++i) {
+        EXPECT_GE(sites[i - 1]["live_bytes"].get<std::size_t>(),
+                  sites[i]["live_bytes"].get<std::size_t>());
+    }
 }
 
 TEST(MemorySnapshot, UnwritablePathIsOneClearErrorAndNoFile) {

@@ -1,3 +1,4 @@
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
@@ -66,6 +67,21 @@ nlohmann::ordered_json resident_json() {
             {"other_bytes", resident.other_bytes}};
 }
 
+nlohmann::ordered_json sites_json() {
+    nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+    for (const AllocationSite& site : live_allocation_sites(kSnapshotSites)) {
+        sites.push_back({{"tag", site.tag},
+                         {"function", std::string(site_function(site))},
+                         {"live_bytes", site.live_bytes},
+                         {"live_allocations", site.live_allocations},
+                         {"allocated_bytes", site.allocated_bytes},
+                         {"live_samples", site.live_samples},
+                         {"frames", site.frames},
+                         {"lines", site.lines}});
+    }
+    return sites;
+}
+
 struct FileCloser {
     void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -90,6 +106,8 @@ std::string memory_snapshot_json(const MemoryBudget& budget) {
         std::round(static_cast<double>(budget.warning_threshold()) * 1e6) / 1e6;
     document["allocator"] = allocator_json();
     document["resident"] = resident_json();
+    document["sampling_interval"] = sampling_interval();
+    document["sites"] = sites_json();
     return document.dump(2) + "\n";
 }
 

@@ -4,9 +4,12 @@
 
 #include <nebula/debug/memory_tracking.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace nebula::debug {
+
+inline constexpr std::size_t kSnapshotSites = 20;
 
 // Writes `budget`'s subsystems, the allocator's statistics and the process's resident memory to
 // `path` as JSON (UTF-8, replacing the file):
@@ -26,7 +29,14 @@ namespace nebula::debug {
 //                                                         every registered tag, Untagged first,
 //                                                         in registration order (empty without
 //                                                         tracking)
-//    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...}}
+//    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...},
+//    "sampling_interval",                                  sampling_interval(); 0: off
+//    "sites": [{"tag", "function", "live_bytes", "live_allocations", "allocated_bytes",
+//               "live_samples", "frames", "lines"}, ...]}
+//                                                         the top kSnapshotSites live allocation
+//                                                         sites (allocation_sites.hpp), largest
+//                                                         first; "function" is site_function()
+//                                                         (empty without tracking or sampling)
 //
 // Returns false, with a message naming the path and the reason in `*error` (when not null), if
 // the file cannot be written; nothing else is affected. Allocates: not for every frame.
