@@ -1,3 +1,4 @@
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
@@ -6,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace nd = nebula::debug;
@@ -86,3 +89,37 @@ TEST_F(LeakWatchTest, ReportingWhatIsHeldClosesTheGap) {
 }
 
 }  // namespace
+
+namespace {
+[[gnu::noinline]] std::vector<std::unique_ptr<char[]>> leak_report_buffers() {
+    std::vector<std::unique_ptr<char[]>> buffers;
+    for (int i = 0; i < 64; ++i) {
+        buffers.push_back(std::make_unique<char[]>(256 * 1024));  // 16 MiB: about 32 samples
+    }
+    return buffers;
+}
+}  // namespace
+
+TEST_F(LeakWatchTest, TheLiveMemoryReportNamesEachTagAndItsSites) {
+    std::vector<std::unique_ptr<char[]>> held;
+    {
+        nd::MemoryScope scope("LeakReportMeshes");
+        held = leak_report_buffers();
+    }
+    nd::testing::LogCapture log;
+    nd::log_live_memory(3);
+    const std::vector<std::string> lines = log.warnings();
+    const auto tag_line = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+        return line.starts_with("Live at exit: LeakReportMeshes 16.");
+    });
+    ASSERT_NE(tag_line, lines.end()) << "no line for the tag";
+    if (nd::sampling_interval() == 0) {
+        return;
+    }
+    ASSERT_NE(tag_line + 1, lines.end());
+    // The tag's sites follow its line: "  16.0 MB (+-18%) in 64 allocations: leak_report_buffers()
+    // at leak_watch_tests.cpp:NN <- ..."
+    EXPECT_TRUE(tag_line[1].starts_with("  ")) << tag_line[1];
+    EXPECT_NE(tag_line[1].find("leak_report_buffers"), std::string::npos) << tag_line[1];
+    EXPECT_NE(tag_line[1].find("(+-"), std::string::npos) << tag_line[1];
+}
