@@ -10,6 +10,7 @@
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,8 @@
 #include <new>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace nebula::debug::platform {
 namespace {
@@ -78,55 +81,58 @@ public:
         const Dwarf_Addr address = return_address - 1;
         std::string line;
         if (Dwfl_Module* module = module_of(address); module != nullptr) {
-            line = call_site_line(module, address);
-            if (line.empty()) {
-                int number = 0;
-                Dwfl_Line* entry = dwfl_module_getsrc(module, address);
-                const char* file = entry != nullptr ? dwfl_lineinfo(entry, nullptr, &number,
-                                                                    nullptr, nullptr, nullptr)
-                                                    : nullptr;
-                if (file != nullptr) {
-                    line = file_name(file) + ":" + std::to_string(number);
-                }
-            }
+            line = source_line_of(module, address);
         }
         return lines_.emplace(return_address, std::move(line)).first->second;
     }
 
 private:
     // In optimised code the instruction's own line is often inside something inlined into the
-    // function (std::vector's allocate in new_allocator.h): the line a person wants is where the
-    // outermost inlined call sits in the function the symbol names. "" when nothing is inlined
-    // there (the line table's line is then right) or the module has no DWARF.
-    static std::string call_site_line(Dwfl_Module* module, Dwarf_Addr address) {
+    // function (std::vector's allocate in new_allocator.h): the line a person wants is in their own
+    // code. So the candidates are the call sites of the functions inlined at the address,
+    // outermost first, then the line table's line; the first outside the system's headers
+    // (/usr/...) wins, else the first. "" when the module has no line information.
+    static std::string source_line_of(Dwfl_Module* module, Dwarf_Addr address) {
+        std::vector<std::pair<std::string, int>> candidates;
         Dwarf_Addr bias = 0;
         Dwarf_Die* unit = dwfl_module_addrdie(module, address, &bias);
         Dwarf_Die* scopes = nullptr;
         const int count = unit != nullptr ? dwarf_getscopes(unit, address - bias, &scopes) : 0;
-        std::string line;
-        for (int i = count - 1; i >= 0; --i) {  // outermost first
-            if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine) {
-                continue;
-            }
-            Dwarf_Attribute attribute;
-            Dwarf_Word file_index = 0;
-            Dwarf_Word number = 0;
-            Dwarf_Files* files = nullptr;
-            std::size_t file_count = 0;
-            if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attribute), &file_index) ==
-                    0 &&
-                dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attribute), &number) ==
-                    0 &&
-                dwarf_getsrcfiles(unit, &files, &file_count) == 0 && file_index < file_count) {
-                if (const char* file = dwarf_filesrc(files, file_index, nullptr, nullptr);
-                    file != nullptr) {
-                    line = file_name(file) + ":" + std::to_string(number);
+        Dwarf_Files* files = nullptr;
+        std::size_t file_count = 0;
+        if (count > 0 && dwarf_getsrcfiles(unit, &files, &file_count) == 0) {
+            for (int i = count - 1; i >= 0; --i) {  // outermost first
+                Dwarf_Attribute attribute;
+                Dwarf_Word file_index = 0;
+                Dwarf_Word number = 0;
+                if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine &&
+                    dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attribute),
+                                    &file_index) == 0 &&
+                    dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attribute), &number) ==
+                        0 &&
+                    file_index < file_count) {
+                    if (const char* file = dwarf_filesrc(files, file_index, nullptr, nullptr)) {
+                        candidates.emplace_back(file, static_cast<int>(number));
+                    }
                 }
             }
-            break;
         }
         std::free(scopes);
-        return line;
+        int number = 0;
+        Dwfl_Line* entry = dwfl_module_getsrc(module, address);
+        if (const char* file =
+                entry != nullptr ? dwfl_lineinfo(entry, nullptr, &number, nullptr, nullptr, nullptr)
+                                 : nullptr) {
+            candidates.emplace_back(file, number);
+        }
+        if (candidates.empty()) {
+            return {};
+        }
+        const auto own = std::find_if(candidates.begin(), candidates.end(), [](const auto& line) {
+            return !line.first.starts_with("/usr/");
+        });
+        const auto& [file, line] = own != candidates.end() ? *own : candidates.front();
+        return file_name(file.c_str()) + ":" + std::to_string(line);
     }
 
     // The call instruction ends at the return address; the byte before it (`address`) is in the
