@@ -21,6 +21,8 @@ WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes", "Pairs4K", "Handoff", "Produc
 # of their own.
 TARGET_WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes")
 TAG_COST_NAME = re.compile(r"^TagCost<(\w+)>/real_time/threads:(\d+)$")
+SAMPLING_COST_NAME = re.compile(r"^SamplingCost<(\w+)>/real_time$")
+SAMPLING_TOLERANCE = 0.05  # sampling at the default interval: at most 5% more time
 THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
 NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -152,6 +154,21 @@ def print_memory_overhead(runs):
               f"(<= 64)  {verdict}")
 
 
+def print_sampling_costs(runs):
+    """SamplingCost's paired measurement: sampled/unsampled time at the default interval."""
+    samples = {}
+    for run in runs:
+        match = SAMPLING_COST_NAME.match(run["run_name"])
+        if match and "sampled_time_over_unsampled" in run:
+            samples.setdefault(match.group(1), []).append(run["sampled_time_over_unsampled"])
+    for workload, values in samples.items():
+        ratio = statistics.median(values)
+        verdict = "met" if ratio - 1 <= SAMPLING_TOLERANCE else "MISSED"
+        print(f"  {workload:<10} 1 thread(s) sampling at 512 KiB costs {100 * (ratio - 1):+.1f}% "
+              f"(<= {100 * SAMPLING_TOLERANCE:.0f}%; sampled/unsampled time {ratio:.4f}, paired, "
+              f"range {min(values):.3f}-{max(values):.3f})  {verdict}")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -159,6 +176,7 @@ def main():
     throughput = median_throughputs(runs)
     print_throughput_table(throughput)
     print_target_checks(throughput, median_tag_time_ratios(runs))
+    print_sampling_costs(runs)
     print_reader_costs(runs)
     print_memory_overhead(runs)
 
