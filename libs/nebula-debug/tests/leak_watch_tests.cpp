@@ -116,6 +116,9 @@ TEST_F(LeakWatchTest, TheLiveMemoryReportNamesEachTagAndItsSites) {
     if (nd::sampling_interval() == 0) {
         return;
     }
+#if defined(_WIN32)
+    GTEST_SKIP() << "the site is found by function name; Windows frames read module+offset";
+#endif
     ASSERT_NE(tag_line + 1, lines.end());
     // The tag's sites follow its line: "  16.0 MB (+-18%) in 64 allocations: leak_report_buffers()
     // at leak_watch_tests.cpp:NN <- ..."

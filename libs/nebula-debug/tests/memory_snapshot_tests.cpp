@@ -143,6 +143,9 @@ TEST(MemorySnapshot, HoldsTheTopLiveAllocationSites) {
         return;
     }
     EXPECT_LE(sites.size(), nd::kSnapshotSites);
+#if defined(_WIN32)
+    GTEST_SKIP() << "sites are found by function name; Windows frames read module+offset";
+#endif
     const auto textures_site =
         std::find_if(sites.begin(), sites.end(), [](const nlohmann::json& site) {
             return site["tag"] == "SnapTextures" &&
