@@ -122,6 +122,9 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         panel.default_size = ImVec2(800.0f, 340.0f);
         panel.leak_watch = &session.leak_watch();
         panel.selected_subsystem = options.selected_subsystem.value_or("");
+        if (!panel.selected_subsystem.empty()) {
+            panel.default_size.y += 180.0f;  // room for the Sites pane below the table
+        }
 
         const double start = glfwGetTime();
         for (long frame = 1; frame <= frame_limit && !glfwWindowShouldClose(window); ++frame) {

@@ -658,10 +658,33 @@ constexpr const char* kNoSamplesMessage =
     "None of its live blocks was sampled yet: the larger a site's share of the bytes\n"
     "allocated, the sooner it shows.";
 
+// A function's name without its parameter list, which the stack in the tooltip still shows:
+// "nebula::demo::build_chunk_mesh(nebula::demo::PaddedBlocks const&)" -> "...::build_chunk_mesh".
+std::string_view without_parameters(std::string_view name) {
+    int depth = 0;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] == '<') {
+            ++depth;
+        } else if (name[i] == '>') {
+            --depth;
+        } else if (name[i] == '(' && depth == 0 && i > 0) {
+            return name.substr(0, i);
+        }
+    }
+    return name;
+}
+
+// The site's function and the line it allocates at: one function's sites at different lines
+// would otherwise read the same.
 SiteLine site_line(const AllocationSite& site) {
     SiteLine line;
     const std::string_view function = site_function(site);
-    line.function = function.empty() ? "?" : std::string(function);
+    line.function = function.empty() ? "?" : std::string(without_parameters(function));
+    for (std::size_t i = 0; i < site.frames.size() && i < site.lines.size(); ++i) {
+        if (site.frames[i].data() == function.data() && !site.lines[i].empty()) {
+            line.function += " at " + site.lines[i];
+        }
+    }
     std::snprintf(line.live, sizeof line.live, "%s", format_memory(site.live_bytes).c_str());
     std::snprintf(line.count, sizeof line.count, "%zu", site.live_allocations);
     // The site's relative standard error (allocation_sites.hpp); sites without live samples are
@@ -677,9 +700,12 @@ SiteLine site_line(const AllocationSite& site) {
                   line.live, site.live_allocations, format_memory(site.allocated_bytes).c_str(),
                   site.live_samples, line.error);
     line.details = estimates;
-    for (const std::string& frame : site.frames) {
+    for (std::size_t i = 0; i < site.frames.size(); ++i) {
         line.details += "\n  ";
-        line.details += frame;
+        line.details += site.frames[i];
+        if (i < site.lines.size() && !site.lines[i].empty()) {
+            line.details += "  (" + site.lines[i] + ")";
+        }
     }
     return line;
 }
