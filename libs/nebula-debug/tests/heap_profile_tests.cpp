@@ -376,9 +376,9 @@ TEST(HeapProfile, UnwritablePathsFailNamingThePathAndTheReason) {
     error.clear();
     EXPECT_FALSE(detail::write_heap_profile_file(known_sites(), 1, directory, &error));
     EXPECT_THAT(error, HasSubstr("'" + directory + "'"));
-    EXPECT_THAT(error, HasSubstr("Is a directory"));
 
 #if defined(__linux__)
+    EXPECT_THAT(error, HasSubstr("Is a directory"));  // Windows says "Permission denied"
     // Not even root may create a file here.
     error.clear();
     EXPECT_FALSE(
