@@ -10,6 +10,9 @@
 
 #include "tracked_block.hpp"
 
+// Named so that a sampled stack's frames in here read "nebula::debug::...": the sites' reader
+// cuts the tracker's frames by that prefix (allocation_sites.cpp), cold clones included.
+namespace nebula::debug::detail::new_shell {
 namespace {
 
 namespace nd = nebula::debug;
@@ -58,68 +61,71 @@ void* allocate_or_null(Allocate allocate_or_throw) noexcept {
 }
 
 }  // namespace
+}  // namespace nebula::debug::detail::new_shell
+
+namespace shell = nebula::debug::detail::new_shell;
 
 void* operator new(std::size_t size) {
-    return allocate(size);
+    return shell::allocate(size);
 }
 void* operator new[](std::size_t size) {
-    return allocate(size);
+    return shell::allocate(size);
 }
 void* operator new(std::size_t size, std::align_val_t alignment) {
-    return allocate_aligned(size, alignment);
+    return shell::allocate_aligned(size, alignment);
 }
 void* operator new[](std::size_t size, std::align_val_t alignment) {
-    return allocate_aligned(size, alignment);
+    return shell::allocate_aligned(size, alignment);
 }
 
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return allocate_or_null([size] { return allocate(size); });
+    return shell::allocate_or_null([size] { return shell::allocate(size); });
 }
 void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return allocate_or_null([size] { return allocate(size); });
+    return shell::allocate_or_null([size] { return shell::allocate(size); });
 }
 void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return allocate_or_null([=] { return allocate_aligned(size, alignment); });
+    return shell::allocate_or_null([=] { return shell::allocate_aligned(size, alignment); });
 }
 void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return allocate_or_null([=] { return allocate_aligned(size, alignment); });
+    return shell::allocate_or_null([=] { return shell::allocate_aligned(size, alignment); });
 }
 
 // Every block carries its size and alignment in its header, so the sized and aligned forms need
 // nothing their arguments say.
 void operator delete(void* block) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete(void* block, std::size_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block, std::size_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete(void* block, std::align_val_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block, std::align_val_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block, std::size_t, std::align_val_t) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete(void* block, const std::nothrow_t&) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block, const std::nothrow_t&) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexcept {
-    release(block);
+    shell::release(block);
 }
 void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept {
-    release(block);
+    shell::release(block);
 }

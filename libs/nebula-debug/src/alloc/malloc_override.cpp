@@ -16,6 +16,9 @@
 
 #include "tracked_block.hpp"
 
+// Named so that a sampled stack's frames in here read "nebula::debug::...": the sites' reader
+// cuts the tracker's frames by that prefix (allocation_sites.cpp), cold clones included.
+namespace nebula::debug::detail::malloc_shell {
 namespace {
 
 namespace nd = nebula::debug::detail;
@@ -121,11 +124,17 @@ void* reallocate_foreign(void* block, std::size_t size) noexcept {
 }
 
 }  // namespace
+}  // namespace nebula::debug::detail::malloc_shell
+
+namespace shell = nebula::debug::detail::malloc_shell;
+namespace nd = nebula::debug::detail;
+using nd::BlockHeader;
+using nd::Family;
 
 extern "C" {
 
 void* malloc(std::size_t size) noexcept {
-    return allocate(size);
+    return shell::allocate(size);
 }
 
 void free(void* block) noexcept {
@@ -134,20 +143,20 @@ void free(void* block) noexcept {
 
 void* calloc(std::size_t count, std::size_t size) noexcept {
     std::size_t bytes;
-    if (!multiply(count, size, bytes)) {
-        return failed();
+    if (!shell::multiply(count, size, bytes)) {
+        return shell::failed();
     }
     if (bytes > nebula::debug::kMaxCachedBlockBytes && bytes <= nd::kMaxBlockBytes) {
         // Large: the allocator underneath hands out zeroed pages without touching them.
         void* raw = nd::underlying::allocate_zeroed(bytes + sizeof(BlockHeader));
         if (raw == nullptr) {
-            return failed();
+            return shell::failed();
         }
         return nd::finish_block(*nd::t_counters, raw,
                                 nd::kHeaderOffsetLog2 | std::uint8_t(Family::c), bytes,
                                 nd::t_current_tag, nd::kUncached);
     }
-    void* block = allocate(bytes);
+    void* block = shell::allocate(bytes);
     if (block != nullptr) {
         std::memset(block, 0, bytes);
     }
@@ -156,7 +165,7 @@ void* calloc(std::size_t count, std::size_t size) noexcept {
 
 void* realloc(void* block, std::size_t size) noexcept {
     if (block == nullptr) {
-        return allocate(size);
+        return shell::allocate(size);
     }
     if (size == 0) {  // glibc frees the block and returns null
         free(block);
@@ -164,25 +173,25 @@ void* realloc(void* block, std::size_t size) noexcept {
     }
     nd::AlignedEntry entry;
     if (nd::may_start_a_mapping(block) && nd::aligned_table::find(block, entry)) {
-        return reallocate_table_block(block, entry, size);
+        return shell::reallocate_table_block(block, entry, size);
     }
     BlockHeader header;
     std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
     if (header.seal != nd::block_seal(block, header.size, nd::packed_fields(header))) {
-        return reallocate_foreign(block, size);
+        return shell::reallocate_foreign(block, size);
     }
     if ((header.layout & nd::kCFamilyBlock) == 0) {
         nd::report_mismatched_free(block, nd::Releaser::c_free, header.size, header.tag);
     }
     if (size > nd::kMaxBlockBytes) {
-        return failed();
+        return shell::failed();
     }
-    return reallocate(block, header, size);
+    return shell::reallocate(block, header, size);
 }
 
 void* reallocarray(void* block, std::size_t count, std::size_t size) noexcept {
     std::size_t bytes;
-    return multiply(count, size, bytes) ? realloc(block, bytes) : failed();
+    return shell::multiply(count, size, bytes) ? realloc(block, bytes) : shell::failed();
 }
 
 int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept {
@@ -190,7 +199,7 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept
         return EINVAL;
     }
     const int saved = errno;
-    void* block = allocate_aligned(alignment, size, nd::t_current_tag);
+    void* block = shell::allocate_aligned(alignment, size, nd::t_current_tag);
     errno = saved;  // posix_memalign reports through its result, not errno
     if (block == nullptr) {
         return ENOMEM;
@@ -201,31 +210,31 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept
 
 void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
     if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
-        return failed(EINVAL);
+        return shell::failed(EINVAL);
     }
-    return allocate_aligned(alignment, size, nd::t_current_tag);
+    return shell::allocate_aligned(alignment, size, nd::t_current_tag);
 }
 
 void* memalign(std::size_t alignment, std::size_t size) noexcept {
     // glibc rounds an alignment that is not a power of two up to the next one.
     if (alignment > nd::kMaxBlockBytes) {
-        return failed(EINVAL);
+        return shell::failed(EINVAL);
     }
-    return allocate_aligned(std::bit_ceil(std::max<std::size_t>(alignment, 1)), size,
+    return shell::allocate_aligned(std::bit_ceil(std::max<std::size_t>(alignment, 1)), size,
                             nd::t_current_tag);
 }
 
 void* valloc(std::size_t size) noexcept {
-    return allocate_aligned(nebula::debug::platform::page_size(), size, nd::t_current_tag);
+    return shell::allocate_aligned(nebula::debug::platform::page_size(), size, nd::t_current_tag);
 }
 
 void* pvalloc(std::size_t size) noexcept {
     const std::size_t page = nebula::debug::platform::page_size();
     if (size > nd::kMaxBlockBytes) {
-        return failed();
+        return shell::failed();
     }
     // Whole pages, at least one (glibc's pvalloc(0) is a page too).
-    return allocate_aligned(page, std::max(page, (size + page - 1) & ~(page - 1)),
+    return shell::allocate_aligned(page, std::max(page, (size + page - 1) & ~(page - 1)),
                             nd::t_current_tag);
 }
 

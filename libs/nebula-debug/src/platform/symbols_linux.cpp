@@ -98,17 +98,26 @@ private:
         Dwarf_Die* unit = dwfl_module_addrdie(module, address, &bias);
         Dwarf_Die* scopes = nullptr;
         const int count = unit != nullptr ? dwarf_getscopes(unit, address - bias, &scopes) : 0;
+        // dwarf_getscopes stops at the innermost inlined instance; the chain of inlined calls
+        // around it (as eu-addr2line -i prints it) comes from that instance's own scopes.
+        int innermost = 0;
+        while (innermost < count && dwarf_tag(&scopes[innermost]) != DW_TAG_inlined_subroutine) {
+            ++innermost;
+        }
+        Dwarf_Die* chain = nullptr;
+        const int chain_count =
+            innermost < count ? dwarf_getscopes_die(&scopes[innermost], &chain) : 0;
         Dwarf_Files* files = nullptr;
         std::size_t file_count = 0;
-        if (count > 0 && dwarf_getsrcfiles(unit, &files, &file_count) == 0) {
-            for (int i = count - 1; i >= 0; --i) {  // outermost first
+        if (chain_count > 0 && dwarf_getsrcfiles(unit, &files, &file_count) == 0) {
+            for (int i = chain_count - 1; i >= 0; --i) {  // outermost first
                 Dwarf_Attribute attribute;
                 Dwarf_Word file_index = 0;
                 Dwarf_Word number = 0;
-                if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine &&
-                    dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attribute),
+                if (dwarf_tag(&chain[i]) == DW_TAG_inlined_subroutine &&
+                    dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &attribute),
                                     &file_index) == 0 &&
-                    dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attribute), &number) ==
+                    dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &attribute), &number) ==
                         0 &&
                     file_index < file_count) {
                     if (const char* file = dwarf_filesrc(files, file_index, nullptr, nullptr)) {
@@ -117,6 +126,7 @@ private:
                 }
             }
         }
+        std::free(chain);
         std::free(scopes);
         int number = 0;
         Dwfl_Line* entry = dwfl_module_getsrc(module, address);

@@ -42,24 +42,29 @@ bool is_allocation_entry(std::string_view name) noexcept {
 }
 
 // How many frames from the top of a sampled stack are the tracker's: through the outermost entry
-// point in the run of frames at the top that may be the tracker's (entry points, its internal
-// helpers, which have internal linkage, and frames without a name).
+// point in the run of frames at the top that may be the tracker's (entry points and its own
+// functions, all named nebula::debug::..., and frames without a name).
 std::size_t tracker_frames(const std::vector<std::string>& names) noexcept {
     std::size_t count = 0;
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (is_allocation_entry(names[i])) {
             count = i + 1;
-        } else if (!names[i].empty() && !names[i].starts_with("(anonymous namespace)::")) {
+        } else if (!names[i].empty()) {
             break;
         }
     }
     return count;
 }
 
-// Without the symbol version a dynamic symbol may carry ("__libc_start_main@@GLIBC_2.34").
-std::string without_version(std::string name) {
+// A name as a person reads it: without the symbol version a dynamic symbol may carry
+// ("__libc_start_main@@GLIBC_2.34") or the suffix of a compiler's clone ("f(int) [clone .cold]"),
+// so the hot and cold parts of one function are one site.
+std::string readable_name(std::string name) {
     if (const std::size_t at = name.find('@'); at != std::string::npos && at > 0) {
         name.resize(at);
+    }
+    if (const std::size_t clone = name.find(" [clone "); clone != std::string::npos) {
+        name.resize(clone);
     }
     return name;
 }
@@ -95,7 +100,7 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
         std::vector<std::string> names;
         names.reserve(site.depth);
         for (int f = 0; f < site.depth; ++f) {
-            names.push_back(without_version(platform::function_name(site.frames[f])));
+            names.push_back(readable_name(platform::function_name(site.frames[f])));
         }
         std::vector<std::string> frames;
         std::vector<std::string> lines;
