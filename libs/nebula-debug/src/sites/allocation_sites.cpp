@@ -1,6 +1,6 @@
 // Reading the sites: the stack table copied out under its lock, then, off it, every return
 // address named (platform/symbols.hpp), the tracker's own frames cut from the top of each stack,
-// and stacks that read the same once named merged: a site is a (function names, tag) pair.
+// and stacks that read the same once named merged: a site is a (function names, lines, tag).
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -10,13 +10,11 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <new>
 #include <string_view>
 #include <tuple>
 
 #include "heap_profile.hpp"
 #include "platform/symbols.hpp"
-#include "sampler.hpp"
 #include "stack_table.hpp"
 
 namespace nebula::debug {
