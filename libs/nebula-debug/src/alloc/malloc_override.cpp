@@ -221,7 +221,7 @@ void* memalign(std::size_t alignment, std::size_t size) noexcept {
         return shell::failed(EINVAL);
     }
     return shell::allocate_aligned(std::bit_ceil(std::max<std::size_t>(alignment, 1)), size,
-                            nd::t_current_tag);
+                                   nd::t_current_tag);
 }
 
 void* valloc(std::size_t size) noexcept {
@@ -235,7 +235,7 @@ void* pvalloc(std::size_t size) noexcept {
     }
     // Whole pages, at least one (glibc's pvalloc(0) is a page too).
     return shell::allocate_aligned(page, std::max(page, (size + page - 1) & ~(page - 1)),
-                            nd::t_current_tag);
+                                   nd::t_current_tag);
 }
 
 std::size_t malloc_usable_size(void* block) noexcept {

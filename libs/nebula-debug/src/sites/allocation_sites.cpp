@@ -194,7 +194,7 @@ bool write_heap_profile(const std::string& path, std::string* error) {
 SamplingStats sampling_stats() noexcept {
     const sites::TableStats table = sites::table_stats();
     return {table.samples_recorded, table.live_samples, table.samples_dropped, table.sites,
-            table.sites_evicted, table.bytes};
+            table.sites_evicted,    table.bytes};
 }
 
 }  // namespace nebula::debug

@@ -262,8 +262,9 @@ TableStats table_stats() noexcept {
                                        ? (g_site_count * sizeof(Site) + page - 1) / page * page +
                                              kSiteIndexSlots * sizeof(std::uint32_t)
                                        : 0;
-    return {g_samples_recorded, g_live_count.load(std::memory_order_relaxed), g_samples_dropped,
-            g_site_count, g_sites_evicted, site_bytes + g_live_slots * sizeof(LiveSample)};
+    return {g_samples_recorded, g_live_count.load(std::memory_order_relaxed),
+            g_samples_dropped,  g_site_count,
+            g_sites_evicted,    site_bytes + g_live_slots * sizeof(LiveSample)};
 }
 
 }  // namespace nebula::debug::detail::sites
