@@ -140,14 +140,4 @@ void log_live_memory_at_exit() {
     std::atexit(log_live_memory_now);
 }
 
-namespace {
-[[maybe_unused]] const bool g_report_requested = [] {
-    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
-    if (setting != nullptr && std::strcmp(setting, "1") == 0) {
-        log_live_memory_at_exit();
-    }
-    return true;
-}();
-}  // namespace
-
 }  // namespace nebula::debug
