@@ -4,11 +4,7 @@
 # With WRITER, the profile is written first (one CTest test, no fixture needed).
 cmake_minimum_required(VERSION 3.25)
 
-foreach(variable PPROF_FILE GO)
-  if(NOT DEFINED ${variable})
-    message(FATAL_ERROR "check_pprof.cmake needs -D${variable}=...")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../../../cmake/go-pprof.cmake)
 
 if(DEFINED WRITER)
   execute_process(COMMAND "${WRITER}" "${PPROF_FILE}" RESULT_VARIABLE result)
@@ -16,42 +12,6 @@ if(DEFINED WRITER)
     message(FATAL_ERROR "${WRITER} ${PPROF_FILE}: ${result}")
   endif()
 endif()
-
-# pprof keeps fetched profiles in $HOME/pprof (or $PPROF_TMPDIR) and go wants a cache and a
-# GOPATH: all of them in a scratch directory, so that the test writes nothing outside the build.
-get_filename_component(scratch "${PPROF_FILE}" DIRECTORY)
-set(scratch "${scratch}/pprof-home")
-file(MAKE_DIRECTORY "${scratch}")
-set(go_env HOME=${scratch} PPROF_TMPDIR=${scratch} GOCACHE=${scratch}/cache
-    GOPATH=${scratch}/go GOTOOLCHAIN=local GOFLAGS=)
-
-# Runs pprof with the given options; its output in `output_variable`.
-function(pprof output_variable)
-  list(JOIN ARGN " " options)
-  execute_process(
-    COMMAND ${CMAKE_COMMAND} -E env ${go_env} "${GO}" tool pprof ${ARGN} "${PPROF_FILE}"
-    WORKING_DIRECTORY "${scratch}"
-    RESULT_VARIABLE result
-    OUTPUT_VARIABLE output
-    ERROR_VARIABLE errors)
-  if(NOT result EQUAL 0)
-    message(FATAL_ERROR "go tool pprof ${options} ${PPROF_FILE} failed (${result}):\n${errors}")
-  endif()
-  message(STATUS "go tool pprof ${options}:\n${output}")
-  set(${output_variable} "${output}" PARENT_SCOPE)
-endfunction()
-
-function(expect output regex)
-  if(NOT output MATCHES "${regex}")
-    message(FATAL_ERROR "expected /${regex}/ in the output above")
-  endif()
-endfunction()
-
-function(expect_not output regex)
-  if(output MATCHES "${regex}")
-    message(FATAL_ERROR "did not expect /${regex}/ in the output above")
-  endif()
-endfunction()
 
 # `-top` rows: flat flat% sum% cum cum% name. The sites of write_test_profile.cpp:
 # leak_meshes <- build_mesh <- main (Meshes, 3 MiB live, 6 MiB allocated),
