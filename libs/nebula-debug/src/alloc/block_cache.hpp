@@ -10,17 +10,10 @@
 #include <cstddef>
 #include <cstring>
 
+#include "platform/sanitizers.hpp"
 #include "platform/visibility.hpp"
 #include "thread_counters.hpp"
 
-// GCC says AddressSanitizer with __SANITIZE_ADDRESS__, clang with __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define NEBULA_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NEBULA_ADDRESS_SANITIZER 1
-#endif
-#endif
 #if NEBULA_ADDRESS_SANITIZER
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/lsan_interface.h>

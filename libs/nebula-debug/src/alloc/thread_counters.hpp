@@ -117,6 +117,14 @@ inline void add_relaxed(std::atomic<std::uint64_t>& counter, std::uint64_t amoun
 [[gnu::cold]] bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 [[gnu::cold]] void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept;
 
+// Stores a thread's new unpublished count for a tag, and its highest since the last publish.
+inline void store_unpublished(TagCounters& counters, std::int64_t unpublished) noexcept {
+    counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
+    const std::int64_t peak = counters.peak_unpublished_bytes.load(std::memory_order_relaxed);
+    counters.peak_unpublished_bytes.store(unpublished > peak ? unpublished : peak,
+                                          std::memory_order_relaxed);
+}
+
 // The hot path: four loads, two compares and four stores into this thread's own counters.
 // Returns whether the allocation is sampled (sites/sampler.hpp): the countdown runs here, past
 // the range check, because the stand-ins' counters are read-only.
@@ -129,10 +137,7 @@ inline bool count_allocation(ThreadCounters& thread, std::uint16_t tag,
     if (static_cast<std::uint64_t>(unpublished) > kPeakSlackBytes) [[unlikely]] {
         return count_allocation_slowly(tag, size);
     }
-    counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
-    const std::int64_t peak = counters.peak_unpublished_bytes.load(std::memory_order_relaxed);
-    counters.peak_unpublished_bytes.store(unpublished > peak ? unpublished : peak,
-                                          std::memory_order_relaxed);
+    store_unpublished(counters, unpublished);
     add_relaxed(counters.allocations, 1);
     return sites::sample_due(thread.sampler, size);
 }

@@ -272,9 +272,7 @@ ThreadCounters* count_slowly(
     add_relaxed(counters.*operations, 1);
     const std::int64_t unpublished = counters.unpublished_bytes.load(kRelaxed) + delta;
     if (static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes) {
-        counters.unpublished_bytes.store(unpublished, kRelaxed);
-        counters.peak_unpublished_bytes.store(
-            std::max(counters.peak_unpublished_bytes.load(kRelaxed), unpublished), kRelaxed);
+        store_unpublished(counters, unpublished);
         return thread;
     }
     PublishMark& mark = thread->publish_marks[tag];
@@ -440,13 +438,13 @@ std::size_t tracking_overhead_bytes() noexcept {
 
 void set_sampling_interval(std::size_t mean_bytes) noexcept {
     detail::sites::set_interval(mean_bytes);
-    // Every thread's countdown restarts at once: one that was off (counting down kOffRecheckBytes)
-    // would otherwise sample again only after tens of MiB.
-    const std::int64_t gap = detail::sites::first_gap_after_change();
+    // Every thread's countdown restarts at once, each from a draw of its own: one that was off
+    // (counting down kOffRecheckBytes) would otherwise sample again only after tens of MiB.
     std::lock_guard lock(detail::g_registry_lock);
     for (detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
          thread = thread->next) {
-        thread->sampler.bytes_until_sample.store(gap, std::memory_order_relaxed);
+        thread->sampler.bytes_until_sample.store(detail::sites::first_gap_after_change(),
+                                                 std::memory_order_relaxed);
     }
 }
 

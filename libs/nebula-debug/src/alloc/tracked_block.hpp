@@ -12,6 +12,7 @@
 
 #include "aligned_table.hpp"
 #include "block_cache.hpp"
+#include "platform/sanitizers.hpp"
 #include "platform/visibility.hpp"
 #include "thread_counters.hpp"
 #include "underlying_allocator.hpp"
@@ -127,13 +128,6 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
 // (4 KiB: the smallest page there is). Under AddressSanitizer and ThreadSanitizer the front of
 // every block the table holds (aligned to 128 bytes or more) is a redzone or another chunk's
 // freed bytes, which they would report.
-#if defined(__SANITIZE_THREAD__)
-#define NEBULA_THREAD_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define NEBULA_THREAD_SANITIZER 1
-#endif
-#endif
 #if NEBULA_ADDRESS_SANITIZER || NEBULA_THREAD_SANITIZER
 inline constexpr std::uintptr_t kTableFirstAlignment = 2 * kMaxHeaderAlignment;
 #else

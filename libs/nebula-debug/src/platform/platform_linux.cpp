@@ -1,4 +1,5 @@
 #include "platform.hpp"
+#include "sanitizers.hpp"
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -146,21 +147,11 @@ namespace {
 // Where it is not installed, backtrace() does the same work, slower.
 // Under ThreadSanitizer backtrace() serves: libunwind's thread-exit destructor (freeing its
 // per-thread cache) locks a mutex after ThreadSanitizer has let go of the thread, and crashes.
-#if defined(__SANITIZE_THREAD__)
-#define NEBULA_LOAD_LIBUNWIND 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define NEBULA_LOAD_LIBUNWIND 0
-#endif
-#endif
-#ifndef NEBULA_LOAD_LIBUNWIND
-#define NEBULA_LOAD_LIBUNWIND 1
-#endif
 
 using StackWalker = int (*)(void**, int);
 StackWalker load_stack_walker() noexcept {
     if (void* library =
-            NEBULA_LOAD_LIBUNWIND ? dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL) : nullptr;
+            !NEBULA_THREAD_SANITIZER ? dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL) : nullptr;
         library != nullptr) {
         if (void* walker = dlsym(library, "unw_backtrace"); walker != nullptr) {
             return reinterpret_cast<StackWalker>(walker);

@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
 
 #include "platform/platform.hpp"
@@ -74,12 +73,15 @@ std::int64_t next_gap(SamplerState& state) noexcept {
 }
 
 // The environment is read, and the unwinder loaded, during static initialisation: before main,
-// whatever the order of the static initialisers that allocate.
+// whatever the order of the static initialisers that allocate. With sampling off the unwinder is
+// loaded only if it is turned on later (by the first capture).
 [[maybe_unused]] const bool g_configured = [] {
     g_interval.store(interval_from_environment(), std::memory_order_relaxed);
     g_seed = seed_from_environment();
-    void* frames[4];
-    platform::capture_stack(frames, 4);
+    if (g_interval.load(std::memory_order_relaxed) != 0) {
+        void* frames[4];
+        platform::capture_stack(frames, 4);
+    }
     return true;
 }();
 
