@@ -14,6 +14,7 @@ packages=(
   xvfb xauth python3 python3-matplotlib
   libjemalloc2
   libdw-dev zlib1g-dev golang-go libunwind-dev
+  valgrind
 )
 case "${1:-}" in
   "") ;;

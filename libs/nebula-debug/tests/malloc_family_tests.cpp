@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cstdint>
+#include <cstdlib>
 
 #include <cerrno>
 #include <cstdint>
@@ -273,16 +275,91 @@ TEST_F(MallocFamily, ACLibraryLoadedWithDlopenIsCounted) {
     dlclose(zlib);
 }
 
-TEST_F(MallocFamily, FreeOfABlockFromOperatorNewIsReported) {
+TEST_F(MallocFamily, AMismatchedFreeIsReportedOncePerCallSiteAndReleased) {
+    // Harmless under glibc and common in drivers: the program goes on, the block released as its
+    // header says and counted once; a second mismatch from the same call says nothing more.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            nd::MemoryScope scope(tag_);
+            const std::size_t mismatches = nd::mismatched_free_count();
+            for (int round = 0; round < 3; ++round) {
+                char* block = new char[100];
+                escape(block);
+                free(nebula::debug::testing::opaque(block));
+            }
+            void* c_block = malloc(300);
+            escape(c_block);
+            ::operator delete(nebula::debug::testing::opaque(c_block));
+            const bool balanced = bytes() == 0 && nd::mismatched_free_count() == mismatches + 4;
+            std::_Exit(balanced ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0),
+        "^nebula-debug: free\\(\\) of 0x[0-9a-f]+, a block of 100 bytes charged to tag "
+        "'[^']+' that operator new made \\(mismatched allocation and "
+        "deallocation\\): released as its header says(.|\n)*"
+        "nebula-debug: operator delete of 0x[0-9a-f]+, a block of 300 bytes");
+}
+
+TEST_F(MallocFamily, AMismatchedFreeStopsUnderTheAbortPolicy) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(
         {
+            nd::set_mismatch_policy(nd::MismatchPolicy::abort);
             char* block = new char[100];
             escape(block);
             free(nebula::debug::testing::opaque(block));
         },
         "nebula-debug: free\\(\\) of 0x[0-9a-f]+, a block of 100 bytes charged to tag "
-        "'Untagged' that operator new made \\(mismatched allocation and deallocation\\)");
+        "'Untagged' that operator new made \\(mismatched allocation and deallocation\\); "
+        "NEBULA_ON_MISMATCH=abort stops the program");
+}
+
+TEST_F(MallocFamily, ReallocOfANewBlockIsAMismatchThatGoesOn) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            char* block = new char[64];
+            escape(block);
+            void* moved = realloc(nebula::debug::testing::opaque(block), 5000);
+            escape(moved);
+            free(moved);  // a C block now: no second report
+            std::_Exit(nd::mismatched_free_count() == 1 ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "realloc|free\\(\\) of 0x[0-9a-f]+, a block of 64 bytes");
+}
+
+TEST_F(MallocFamily, AnOverwrittenHeaderIsAnErrorNotAForeignBlock) {
+    // Passed on as foreign, glibc would take the forged chunk size: free() stops instead, and so
+    // do realloc and malloc_usable_size.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    for (const std::uint64_t forged : {std::uint64_t{0x401}, std::uint64_t{0x21}}) {
+        EXPECT_DEATH(
+            {
+                auto* block = static_cast<std::uint64_t*>(malloc(40));
+                escape(block);
+                nebula::debug::testing::opaque(block)[-1] = forged;
+                free(block);
+            },
+            "nebula-debug: free of 0x[0-9a-f]+, which the tracker never handed out or whose "
+            "header was overwritten");
+    }
+    EXPECT_DEATH(
+        {
+            auto* block = static_cast<std::uint64_t*>(malloc(40));
+            escape(block);
+            nebula::debug::testing::opaque(block)[-1] = 0x401;
+            escape(realloc(block, 80));
+        },
+        "nebula-debug: realloc of 0x[0-9a-f]+, which the tracker never handed out");
+    EXPECT_DEATH(
+        {
+            auto* block = static_cast<std::uint64_t*>(malloc(40));
+            escape(block);
+            nebula::debug::testing::opaque(block)[-1] = 0x401;
+            std::_Exit(static_cast<int>(malloc_usable_size(block)));
+        },
+        "nebula-debug: malloc_usable_size of 0x[0-9a-f]+, which the tracker never handed out");
 }
 
 TEST_F(MallocFamily, ADoubleFreeIsReported) {

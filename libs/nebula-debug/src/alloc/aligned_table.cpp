@@ -15,7 +15,6 @@ namespace nebula::debug::detail::aligned_table {
 namespace {
 
 constinit SpinLock g_lock;
-[[maybe_unused]] const bool g_lock_survives_fork = hold_across_fork<g_lock>();
 constinit AlignedEntry* g_slots = nullptr;
 constinit std::size_t g_capacity = 0;  // a power of two
 // Read without the lock by find and remove: most processes never hold an over-aligned block, and
@@ -98,6 +97,23 @@ bool find(const void* block, AlignedEntry& entry) noexcept {
     return true;
 }
 
+Retired retire(const void* block, AlignedEntry& entry) noexcept {
+    if (g_count.load(std::memory_order_relaxed) == 0) {
+        return Retired::absent;
+    }
+    std::lock_guard lock(g_lock);
+    const std::size_t slot = slot_of(reinterpret_cast<std::uintptr_t>(block));
+    if (slot == g_capacity) {
+        return Retired::absent;
+    }
+    entry = g_slots[slot];
+    if (entry.freed) {
+        return Retired::already_freed;
+    }
+    g_slots[slot].freed = true;
+    return Retired::retired;
+}
+
 bool remove(const void* block, AlignedEntry& entry) noexcept {
     if (g_count.load(std::memory_order_relaxed) == 0) {
         return false;
@@ -126,6 +142,10 @@ bool remove(const void* block, AlignedEntry& entry) noexcept {
         resize(g_capacity / 2);  // if the pages cannot be had, the table just stays larger
     }
     return true;
+}
+
+SpinLock& lock() noexcept {
+    return g_lock;
 }
 
 std::size_t bytes() noexcept {

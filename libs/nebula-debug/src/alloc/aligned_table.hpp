@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "platform/spin_lock.hpp"
 #include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
@@ -23,6 +24,7 @@ struct AlignedEntry {
     std::uint16_t tag = 0;
     std::uint8_t alignment_log2 = 0;
     std::uint8_t family = 0;  // Family's value
+    bool freed = false;       // freed, its memory held in a thread's quarantine until removed
 };
 
 namespace aligned_table {
@@ -33,6 +35,12 @@ bool insert(const AlignedEntry& entry) noexcept;
 bool find(const void* block, AlignedEntry& entry) noexcept;
 // Removes the block's entry and copies it out; false when the table does not hold it.
 bool remove(const void* block, AlignedEntry& entry) noexcept;
+// Marks a live block's entry freed (it stays until its memory leaves the quarantine) and copies it
+// out. absent: the table does not hold the block; already_freed: a double free.
+enum class Retired : std::uint8_t { retired, absent, already_freed };
+Retired retire(const void* block, AlignedEntry& entry) noexcept;
+// The table's lock, held across fork() by the thread registry's fork handlers.
+SpinLock& lock() noexcept;
 // The table's memory, counted as tracking overhead.
 std::size_t bytes() noexcept;
 

@@ -47,7 +47,9 @@ void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
     return allocate_after_failure(size, bytes);
 }
 
-void release(void* block) noexcept {
+// Inlined into each operator delete even unoptimised, so that a mismatch's report names the
+// program's call, not this function.
+NEBULA_HOT_PATH void release(void* block) noexcept {
     nd::detail::release_block<nd::detail::Releaser::cpp_delete>(block);
 }
 

@@ -68,7 +68,9 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
             nebula::debug::detail::sites::forget_sample(block);
         }
         nd::count_deallocation(thread, header.tag, header.size);
-        const auto layout = static_cast<std::uint8_t>(header.layout & ~nd::kSampledBlock);
+        // realloc makes a C block of whatever it resizes (a mismatch was reported already).
+        const auto layout =
+            static_cast<std::uint8_t>((header.layout & ~nd::kSampledBlock) | nd::kCFamilyBlock);
         return nd::finish_block(thread, raw, layout, size, header.tag, header.cache_class);
     }
     // Another size class, or an over-aligned block: a new block, the bytes copied over.
@@ -80,15 +82,27 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
         return failed();
     }
     std::memcpy(moved, block, std::min<std::size_t>(size, header.size));
-    nd::release_block<nd::Releaser::c_free>(block);
+    nd::release_block<nd::Releaser::any>(block);
     return moved;
 }
 
+// realloc of a block whose header checks, from `caller` (for a mismatch's report).
+void* reallocate_sealed(void* block, const BlockHeader& header, std::size_t size,
+                        const void* caller) noexcept {
+    if ((header.layout & nd::kCFamilyBlock) == 0) [[unlikely]] {
+        nd::report_mismatched_free(block, nd::Releaser::c_free, header.size, header.tag, caller);
+    }
+    if (size > nd::kMaxBlockBytes) {
+        return failed();
+    }
+    return reallocate(block, header, size);
+}
+
 // realloc of an over-aligned block (its header in the aligned table): a new one of its alignment.
-void* reallocate_table_block(void* block, const nd::AlignedEntry& entry,
-                             std::size_t size) noexcept {
+void* reallocate_table_block(void* block, const nd::AlignedEntry& entry, std::size_t size,
+                             const void* caller) noexcept {
     if (entry.family != static_cast<std::uint8_t>(Family::c)) {
-        nd::report_mismatched_free(block, nd::Releaser::c_free, entry.size, entry.tag);
+        nd::report_mismatched_free(block, nd::Releaser::c_free, entry.size, entry.tag, caller);
     }
     void* moved = nd::allocate_aligned_block<Family::c>(
         size, std::size_t{1} << entry.alignment_log2, entry.tag);
@@ -96,31 +110,37 @@ void* reallocate_table_block(void* block, const nd::AlignedEntry& entry,
         return failed();
     }
     std::memcpy(moved, block, std::min<std::size_t>(size, entry.size));
-    nd::release_block<nd::Releaser::c_free>(block);
+    nd::release_block<nd::Releaser::any>(block);
     return moved;
 }
 
-// realloc of a pointer whose header does not check: an over-aligned block moves to a new one of
-// its alignment; a double free is reported; a block from the bootstrap arena moves into a tracked
-// block; anything else stays with the allocator underneath.
-void* reallocate_foreign(void* block, std::size_t size) noexcept {
-    nd::AlignedEntry entry;
-    if (nd::aligned_table::find(block, entry)) {
-        return reallocate_table_block(block, entry, size);
+// realloc of a pointer that may start a mapping, or whose header does not check: an over-aligned
+// block moves to a new one of its alignment; a block from the bootstrap arena moves into a
+// tracked block; an ordinary block that happens to be page-aligned is resized as usual; anything
+// else (a double free, a pointer never handed out, an overwritten header) stops the program.
+void* reallocate_unsealed(void* block, std::size_t size, const void* caller) noexcept {
+    const nd::UnsealedBlock found = nd::look_up_unsealed(block);
+    if (BlockHeader header; found.kind != nd::UnsealedBlock::Kind::table &&
+                            found.kind != nd::UnsealedBlock::Kind::bootstrap &&
+                            nd::read_header(block, header)) {
+        return reallocate_sealed(block, header, size, caller);
     }
-    BlockHeader header;
-    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
-    if (nd::freed_block(header).freed) {
-        nd::report_bad_free(block);
-    }
-    if (nd::underlying::is_bootstrap_block(block)) {
-        void* moved = allocate(size);
-        if (moved != nullptr) {
-            std::memcpy(moved, block, std::min(size, nd::underlying::bootstrap_bytes_from(block)));
+    switch (found.kind) {
+        case nd::UnsealedBlock::Kind::table:
+            return reallocate_table_block(block, found.entry, size, caller);
+        case nd::UnsealedBlock::Kind::bootstrap: {
+            void* moved = allocate(size);
+            if (moved != nullptr) {
+                std::memcpy(moved, block,
+                            std::min(size, nd::underlying::bootstrap_bytes_from(block)));
+            }
+            return moved;
         }
-        return moved;
+        case nd::UnsealedBlock::Kind::freed:
+        case nd::UnsealedBlock::Kind::unknown:
+            break;
     }
-    return nd::underlying::reallocate(block, size);
+    nd::report_bad_free(block, "realloc");
 }
 
 }  // namespace
@@ -171,22 +191,11 @@ void* realloc(void* block, std::size_t size) noexcept {
         free(block);
         return nullptr;
     }
-    nd::AlignedEntry entry;
-    if (nd::may_start_a_mapping(block) && nd::aligned_table::find(block, entry)) {
-        return shell::reallocate_table_block(block, entry, size);
-    }
     BlockHeader header;
-    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
-    if (header.seal != nd::block_seal(block, header.size, nd::packed_fields(header))) {
-        return shell::reallocate_foreign(block, size);
+    if (nd::may_start_a_mapping(block) || !nd::read_header(block, header)) [[unlikely]] {
+        return shell::reallocate_unsealed(block, size, __builtin_return_address(0));
     }
-    if ((header.layout & nd::kCFamilyBlock) == 0) {
-        nd::report_mismatched_free(block, nd::Releaser::c_free, header.size, header.tag);
-    }
-    if (size > nd::kMaxBlockBytes) {
-        return shell::failed();
-    }
-    return shell::reallocate(block, header, size);
+    return shell::reallocate_sealed(block, header, size, __builtin_return_address(0));
 }
 
 void* reallocarray(void* block, std::size_t count, std::size_t size) noexcept {
@@ -242,17 +251,22 @@ std::size_t malloc_usable_size(void* block) noexcept {
     if (block == nullptr) {
         return 0;
     }
-    nd::AlignedEntry entry;
-    if (nd::aligned_table::find(block, entry)) {
-        return entry.size;
-    }
+    // Exactly what was asked for: the tracker counts those bytes, no more.
     BlockHeader header;
-    std::memcpy(&header, static_cast<char*>(block) - sizeof(BlockHeader), sizeof(header));
-    if (header.seal == nd::block_seal(block, header.size, nd::packed_fields(header))) {
-        // Exactly what was asked for: the tracker counts those bytes, no more.
+    if (!nd::may_start_a_mapping(block) && nd::read_header(block, header)) {
         return header.size;
     }
-    return nd::underlying::is_bootstrap_block(block) ? 0 : nd::underlying::usable_size(block);
+    const nd::UnsealedBlock found = nd::look_up_unsealed(block);
+    if (found.kind == nd::UnsealedBlock::Kind::table) {
+        return found.entry.size;
+    }
+    if (found.kind == nd::UnsealedBlock::Kind::bootstrap) {
+        return 0;
+    }
+    if (nd::read_header(block, header)) {
+        return header.size;  // an ordinary block that happens to be page-aligned
+    }
+    nd::report_bad_free(block, "malloc_usable_size");
 }
 
 }  // extern "C"

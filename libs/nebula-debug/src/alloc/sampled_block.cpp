@@ -2,11 +2,15 @@
 // its free (on whichever thread) to take it out again, so that unsampled frees ask nothing.
 #include <cstring>
 
+#include "platform/platform.hpp"
 #include "tracked_block.hpp"
 
 namespace nebula::debug::detail {
 
 bool record_sample(void* block, std::uint64_t size, std::uint16_t tag) noexcept {
+    // The unwinder may reach a cancellation point (libunwind reads a pipe to validate addresses):
+    // a cancellation must not unwind out of the noexcept allocation function that sampled.
+    const platform::CancellationOff no_cancellation;
     // What the unwinder allocates for itself (libunwind's per-thread caches) is the tracker's
     // doing, not the code under the current tag's.
     const std::uint16_t current_tag = t_current_tag;

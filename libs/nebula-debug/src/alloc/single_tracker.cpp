@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "platform/error_message.hpp"
 #include "platform/platform.hpp"
 
 namespace nebula::debug {
@@ -45,7 +46,23 @@ void warn_unless_process_wide() noexcept {
     }
 }
 
-[[maybe_unused]] const bool g_checked_at_start_up = (warn_unless_process_wide(), true);
+// Valgrind's tools replace the program's own operator new and malloc with theirs by default, so
+// this tracker sees no allocation while tracking_allocator_enabled() says true: say so once, and
+// what to pass to keep it.
+void warn_under_valgrind() noexcept {
+    if (platform::running_under_valgrind()) {
+        platform::ErrorMessage()
+            .text(
+                "running under valgrind, which replaces this program's operator new and malloc "
+                "with its own: the tracker counts nothing. Pass valgrind "
+                "--soname-synonyms=somalloc=nouserintercepts to keep it (valgrind then checks "
+                "the C library's malloc beneath the tracker)")
+            .write();
+    }
+}
+
+[[maybe_unused]] const bool g_checked_at_start_up =
+    (warn_unless_process_wide(), warn_under_valgrind(), true);
 
 }  // namespace
 

@@ -27,8 +27,6 @@ constexpr TagName make_untagged_name() {
 constinit std::array<TagName, kMaxMemoryTags> g_tag_names{make_untagged_name()};
 constinit std::atomic<std::uint32_t> g_tag_count{1};
 constinit detail::SpinLock g_registration_lock;
-[[maybe_unused]] const bool g_registration_lock_survives_fork =
-    detail::hold_across_fork<g_registration_lock>();
 
 std::string_view truncated(std::string_view name) noexcept {
     return name.substr(0, std::min(name.size(), kMaxTagNameLength));
@@ -47,6 +45,10 @@ bool find_registered(std::string_view name, std::uint32_t count, MemoryTag& tag)
 }  // namespace
 
 namespace detail {
+SpinLock& tag_registration_lock() noexcept {
+    return g_registration_lock;
+}
+
 std::uint32_t registered_tag_count() noexcept {
     return g_tag_count.load(std::memory_order_acquire);
 }

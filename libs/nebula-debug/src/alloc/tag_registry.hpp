@@ -5,6 +5,7 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <cstdint>
+#include "platform/spin_lock.hpp"
 #include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
@@ -13,6 +14,8 @@ namespace nebula::debug::detail {
 
 // Number of tags registered so far (Untagged included); tags below it are valid.
 std::uint32_t registered_tag_count() noexcept;
+// Held across fork() by the thread registry's fork handlers (thread_registry.cpp).
+SpinLock& tag_registration_lock() noexcept;
 
 }  // namespace nebula::debug::detail
 

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include "alloc/quarantine.hpp"
 #include "platform/visibility.hpp"
 #include "sites/sampler.hpp"
 
@@ -82,6 +83,7 @@ struct ThreadCounters {
     ThreadCounters* previous = nullptr;  // registry links, guarded by the registry lock
     ThreadCounters* next = nullptr;
     BlockCache cache;
+    Quarantine quarantine;
     std::array<TagCounters, kMaxMemoryTags> tags{};
     std::array<PublishMark, kMaxMemoryTags> publish_marks{};
 };

@@ -177,6 +177,7 @@ void fold_into_totals(ThreadCounters& thread) noexcept {
 void retire_thread(void* argument) noexcept {
     auto& thread = *static_cast<ThreadCounters*>(argument);
     empty_cache(thread.cache, kCacheRoom);
+    empty_quarantine(thread.quarantine);
     {
         std::lock_guard lock(g_registry_lock);
         fold_into_totals(thread);
@@ -190,24 +191,44 @@ void retire_thread(void* argument) noexcept {
     }
 }
 
-// fork() copies only the forking thread, but the registry still lists every other thread of the
-// parent, and the child's C library hands their memory (stacks and thread-local storage) to the
-// child's next threads. The child therefore retires them all, as if they had exited, before
-// anything else runs: their counts stay in the totals, their cached blocks go back to the C
-// allocator, and the registry holds exactly the threads alive in the child.
-void lock_registry_for_fork() noexcept {
+// fork() copies only the forking thread: a lock another thread held at that moment would stay
+// held in the child for good. So every lock the allocator takes is held across fork(), taken in
+// one place in one order: the stack walk's first (its holder allocates), then the allocator's
+// (symbols_linux.cpp holds the symboliser's, taken before all of these: its holder allocates and
+// samples). And the registry still lists every other thread of the parent, whose memory (stacks
+// and thread-local storage) the child's C library hands to the child's next threads. The child
+// therefore retires them all, as if they had exited, before anything else runs: their counts stay
+// in the totals and the registry holds exactly the threads alive in the child. Their cached and
+// quarantined blocks stay where they are, lost to the child: a thread may have been halfway
+// through a push or a pop when the parent forked, and freeing from a half-updated list would free
+// a block twice.
+void lock_allocator_for_fork() noexcept {
+    platform::lock_stack_capture();
+    tag_registration_lock().lock();
+    aligned_table::lock().lock();
+    sites::table_lock().lock();
     g_registry_lock.lock();
 }
-void unlock_registry_in_parent() noexcept {
+void unlock_allocator_in_parent() noexcept {
     g_registry_lock.unlock();
+    sites::table_lock().unlock();
+    aligned_table::lock().unlock();
+    tag_registration_lock().unlock();
+    platform::unlock_stack_capture();
 }
 void retire_other_threads_in_child() noexcept {
+    sites::table_lock().unlock();
+    aligned_table::lock().unlock();
+    tag_registration_lock().unlock();
+    platform::unlock_stack_capture();
     const ThreadCounters* self = t_counters;
     ThreadCounters* thread = g_threads;
     while (thread != nullptr) {
         ThreadCounters* next = thread->next;
         if (thread != self) {
-            empty_cache(thread->cache, 0);
+            thread->cache.free_blocks.fill(nullptr);
+            thread->quarantine.blocks.fill(QuarantinedBlock{});
+            thread->quarantine.held_bytes.store(0, kRelaxed);
             fold_into_totals(*thread);
             give_back_counters(*thread);
         }
@@ -215,8 +236,8 @@ void retire_other_threads_in_child() noexcept {
     }
     g_registry_lock.unlock();
 }
-[[maybe_unused]] const bool g_registry_survives_fork =
-    (platform::call_around_fork(lock_registry_for_fork, unlock_registry_in_parent,
+[[maybe_unused]] const bool g_allocator_survives_fork =
+    (platform::call_around_fork(lock_allocator_for_fork, unlock_allocator_in_parent,
                                 retire_other_threads_in_child),
      true);
 
@@ -424,7 +445,9 @@ std::size_t tracking_overhead_bytes() noexcept {
         pool_bytes = detail::g_pool_bytes;
         for (const detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
              thread = thread->next) {
-            cached_bytes += detail::kCacheRoom - thread->cache.room.load(std::memory_order_relaxed);
+            cached_bytes += detail::kCacheRoom -
+                            thread->cache.room.load(std::memory_order_relaxed) +
+                            thread->quarantine.held_bytes.load(std::memory_order_relaxed);
         }
     }
     MemoryTag symbols;
@@ -456,6 +479,7 @@ void release_cached_blocks() noexcept {
     detail::ThreadCounters* thread = detail::t_counters;
     if (thread->phase == detail::ThreadPhase::active) {
         detail::empty_cache(thread->cache, detail::kCacheRoom);
+        detail::empty_quarantine(thread->quarantine);
     }
 }
 

@@ -14,6 +14,7 @@
 #include "block_cache.hpp"
 #include "platform/sanitizers.hpp"
 #include "platform/visibility.hpp"
+#include "quarantine.hpp"
 #include "thread_counters.hpp"
 #include "underlying_allocator.hpp"
 
@@ -102,25 +103,49 @@ inline FreedBlock freed_block(const BlockHeader& header) noexcept {
     return {freed, cached, cached ? freed_size : header.size};
 }
 
-// Cold paths, in block_check.cpp: abort with one message naming the block, what its header says
-// (double free, never handed out or overwritten; or made by the other family) and the tag and
-// size it was charged to.
-[[noreturn, gnu::cold]] void report_bad_free(const void* block) noexcept;
-[[noreturn, gnu::cold]] void report_mismatched_free(const void* block, Releaser releaser,
-                                                    std::uint64_t size, std::uint16_t tag) noexcept;
+// The one read of a block's header: copies the 16 bytes in front of `block` and says whether they
+// check. Every path that releases, resizes or measures a block reads it through here.
+[[gnu::always_inline]] inline bool read_header(const void* block, BlockHeader& header) noexcept {
+    std::memcpy(&header, static_cast<const char*>(block) - sizeof(BlockHeader), sizeof(header));
+    return header.seal == block_seal(block, header.size, packed_fields(header));
+}
+
+// What the tracker knows of a pointer handed to free, realloc or malloc_usable_size whose header
+// does not check (look_up_unsealed, block_check.cpp): a live over-aligned block (its header in the
+// aligned table), a block already freed (a double free), one from the bootstrap arena, or
+// nothing: never handed out, or its header overwritten.
+struct UnsealedBlock {
+    enum class Kind : std::uint8_t { table, freed, bootstrap, unknown } kind;
+    AlignedEntry entry;  // table: the block's entry
+};
+
+// Cold paths, in block_check.cpp. What they say goes through platform::ErrorMessage: one line,
+// formatted on the stack, one system call (the heap may be corrupt).
+// look_up_unsealed: asks the aligned table and the bootstrap arena about a block whose header
+// does not check. report_bad_free: stops the program, naming a double free as one with the tag
+// and size the block was charged to; `operation` is "free", "realloc" or "malloc_usable_size".
+[[gnu::cold]] UnsealedBlock look_up_unsealed(const void* block) noexcept;
+[[noreturn, gnu::cold]] void report_bad_free(const void* block, const char* operation) noexcept;
+// A block released by the other family: counted, and reported once per call site (`caller`, the
+// return address into the program) with the stack where the unwinder is loaded; the program
+// stops under MismatchPolicy::abort, else the caller releases the block as usual.
+[[gnu::cold]] void report_mismatched_free(const void* block, Releaser releaser, std::uint64_t size,
+                                          std::uint16_t tag, const void* caller) noexcept;
 
 // Cold path, in block_check.cpp: the release of a pointer whose header does not check. An
-// over-aligned block (aligned_table.hpp) is released; a double free is reported; for free(), any
-// other pointer was made by the allocator under the tracker (before the replacement took effect,
-// or by code that called it directly) and goes back to it uncounted; for delete it is reported.
-[[gnu::cold]] void release_unsealed_block(void* block, Releaser releaser) noexcept;
+// over-aligned block (aligned_table.hpp) is released, a bootstrap block left alone; anything else
+// stops the program: a double free, a pointer the tracker never handed out, a header overwritten.
+[[gnu::cold]] void release_unsealed_block(void* block, Releaser releaser,
+                                          const void* caller) noexcept;
 // Cold paths, in sampled_block.cpp: record a block with this thread's stack (true if recorded);
 // and that, then kSampledBlock set in its header (sealed again).
 [[gnu::cold]] bool record_sample(void* block, std::uint64_t size, std::uint16_t tag) noexcept;
 [[gnu::cold]] void sample_block(void* block) noexcept;
 
-// Cold path, in block_check.cpp: releases the block if the aligned table holds it.
-[[gnu::cold]] bool release_aligned_entry(void* block, Releaser releaser) noexcept;
+// Cold path, in block_check.cpp: releases the block if the aligned table holds it (a double free
+// of one it holds as freed stops the program).
+[[gnu::cold]] bool release_aligned_entry(void* block, Releaser releaser,
+                                         const void* caller) noexcept;
 
 // Whether the aligned table must be asked before the 16 bytes in front of a block are read. A
 // page-aligned block may be the first byte of a mapping (an over-aligned block from an allocator
@@ -225,50 +250,53 @@ inline void* allocate_aligned_block(std::size_t size, std::size_t alignment,
                         tag, kUncached);
 }
 
-// Gives a block's memory back: to this thread's cache, or to the allocator under the tracker.
-NEBULA_HOT_PATH void release_raw(ThreadCounters& thread, void* raw, std::uint8_t layout,
-                                 std::uint8_t cache_class) noexcept {
-    if (!keep_cached_block(thread, raw, cache_class)) {
-        // Only over-aligned blocks sit further than one header into their C allocation.
-        if ((layout & kOffsetLog2Bits) == kHeaderOffsetLog2) {
-            underlying::release(raw);
-        } else {
-            underlying::release_aligned(raw);
-        }
+// Gives a freed block's memory back: to this thread's cache, else through its quarantine to the
+// allocator under the tracker.
+NEBULA_HOT_PATH void release_memory(ThreadCounters& thread, char* user,
+                                    const BlockHeader& header) noexcept {
+    char* raw = user - offset_of(header.layout);
+    if (keep_cached_block(thread, raw, header.cache_class)) {
+        return;
     }
+    // Only over-aligned blocks sit further than one header into their C allocation.
+    const bool plain = (header.layout & kOffsetLog2Bits) == kHeaderOffsetLog2;
+    quarantine_block(thread, raw, plain ? QuarantineKind::plain : QuarantineKind::aligned, user,
+                     header.size);
 }
 
+// Releases a block through `kReleaser`. Inlined into free() and every operator delete, so that
+// the return address a report names is the program's call.
 template <Releaser kReleaser>
 NEBULA_HOT_PATH void release_block(void* block) noexcept {
     if (block == nullptr) {
         return;
     }
     if (may_start_a_mapping(block)) [[unlikely]] {
-        if (release_aligned_entry(block, kReleaser)) {
+        if (release_aligned_entry(block, kReleaser, __builtin_return_address(0))) {
             return;
         }
     }
-    auto* user = static_cast<char*>(block);
     BlockHeader header;
-    std::memcpy(&header, user - sizeof(BlockHeader), sizeof(header));
-    if (header.seal != block_seal(block, header.size, packed_fields(header))) [[unlikely]] {
-        release_unsealed_block(block, kReleaser);
+    if (!read_header(block, header)) [[unlikely]] {
+        release_unsealed_block(block, kReleaser, __builtin_return_address(0));
         return;
     }
     if constexpr (kReleaser != Releaser::any) {
         constexpr auto kExpected = kReleaser == Releaser::c_free ? kCFamilyBlock : 0;
         if ((header.layout & kCFamilyBlock) != kExpected) [[unlikely]] {
-            report_mismatched_free(block, kReleaser, header.size, header.tag);
+            report_mismatched_free(block, kReleaser, header.size, header.tag,
+                                   __builtin_return_address(0));
         }
     }
     if ((header.layout & kSampledBlock) != 0) [[unlikely]] {
         sites::forget_sample(block);
     }
+    auto* user = static_cast<char*>(block);
     const std::uint32_t freed = freed_seal(header.size);
     std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
     count_deallocation(*t_counters, header.tag, header.size);
     // Read again: a thread's first call registers it in the count above.
-    release_raw(*t_counters, user - offset_of(header.layout), header.layout, header.cache_class);
+    release_memory(*t_counters, user, header);
 }
 
 }  // namespace nebula::debug::detail

@@ -33,6 +33,10 @@ std::size_t tracking_overhead_bytes() noexcept {
     return 0;
 }
 void release_cached_blocks() noexcept {}
+void set_mismatch_policy(MismatchPolicy) noexcept {}
+std::size_t mismatched_free_count() noexcept {
+    return 0;
+}
 
 void set_sampling_interval(std::size_t) noexcept {}
 std::size_t sampling_interval() noexcept {

@@ -3,6 +3,7 @@
 #include <nebula/debug/allocation_sites.hpp>
 
 #include "memory_log.hpp"
+#include "options.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -130,8 +131,9 @@ void log_live_memory(std::size_t sites_per_tag) {
 
 void log_live_memory_at_exit() {
     static std::atomic<bool> registered{false};
-    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
-    if ((setting != nullptr && std::strcmp(setting, "0") == 0) || registered.exchange(true)) {
+    const bool turned_off = detail::options::is_set(detail::options::Option::leak_report) &&
+                            detail::options::value(detail::options::Option::leak_report) == 0;
+    if (turned_off || registered.exchange(true)) {
         return;
     }
     // The logger (and spdlog's registry under it) is made first, so that it is destroyed after

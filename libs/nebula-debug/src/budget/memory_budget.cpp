@@ -4,6 +4,7 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "memory_log.hpp"
+#include "options.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -45,8 +46,7 @@ namespace {
 // because every program that uses budgets links this file: the report's own file would be
 // linked only into programs that call it.
 [[maybe_unused]] const bool g_live_memory_report_requested = [] {
-    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
-    if (setting != nullptr && std::strcmp(setting, "1") == 0) {
+    if (detail::options::value(detail::options::Option::leak_report) == 1) {
         log_live_memory_at_exit();
     }
     return true;

@@ -67,6 +67,41 @@ const void* object_base(const void* address) noexcept;
 // built without frame pointers); allocates nothing after the first call, which loads the
 // unwinder: make that one early. Calls made while the unwinder loads get no frames.
 int capture_stack(void** frames, int max_frames) noexcept;
+// The lock capture_stack holds while it walks: held across fork() by the allocator's fork handlers,
+// since a child cannot take the unwinder's own locks (libunwind's cache) that a thread it lacks
+// held at the fork.
+void lock_stack_capture() noexcept;
+void unlock_stack_capture() noexcept;
+
+// Whether capture_stack's unwinder is loaded: only then may a path inside the allocator that must
+// not allocate (a report made from free) ask for a stack.
+bool stack_capture_ready() noexcept;
+
+// Gives the pages that lie wholly inside [begin, begin + bytes) back to the operating system while
+// keeping them mapped (their contents are lost): a freed block held a while costs its header's
+// page, not its size. Returns the bytes given back: 0 where the platform cannot.
+std::size_t discard_pages(void* begin, std::size_t bytes) noexcept;
+
+// Turns thread cancellation off for the calling thread and returns the previous state, which
+// restore_cancellation() puts back: a cancellation point reached inside an allocation function
+// (libunwind reads a pipe, an error report writes) must not unwind out of a noexcept function.
+int disable_cancellation() noexcept;
+void restore_cancellation(int previous) noexcept;
+
+class CancellationOff {
+public:
+    CancellationOff() noexcept : previous_(disable_cancellation()) {}
+    ~CancellationOff() { restore_cancellation(previous_); }
+    CancellationOff(const CancellationOff&) = delete;
+    CancellationOff& operator=(const CancellationOff&) = delete;
+
+private:
+    int previous_;
+};
+
+// Whether the process runs under valgrind, whose tools replace the program's own malloc and
+// operator new unless told not to.
+bool running_under_valgrind() noexcept;
 
 }  // namespace nebula::debug::platform
 

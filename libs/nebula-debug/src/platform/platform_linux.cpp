@@ -5,12 +5,21 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define NEBULA_HAS_VALGRIND_HEADER 1
+#else
+#define NEBULA_HAS_VALGRIND_HEADER 0
+#endif
 
 namespace nebula::debug::platform {
 namespace {
@@ -161,6 +170,7 @@ StackWalker load_stack_walker() noexcept {
 }
 
 constinit std::atomic<StackWalker> g_stack_walker{nullptr};
+constinit std::atomic<bool> g_capturing{false};
 constinit std::atomic<bool> g_stack_walker_loading{false};
 
 }  // namespace
@@ -182,11 +192,56 @@ int capture_stack(void** frames, int max_frames) noexcept {
     // One more than asked, for this function's own frame. Not inlined: that frame must exist.
     constexpr int kMaxFrames = 64;
     void* captured[kMaxFrames + 1];
+    lock_stack_capture();
     const int count = walk(captured, std::min(max_frames, kMaxFrames) + 1);
+    unlock_stack_capture();
     for (int i = 1; i < count; ++i) {
         frames[i - 1] = captured[i];
     }
     return count > 0 ? count - 1 : 0;
+}
+
+void lock_stack_capture() noexcept {
+    while (g_capturing.exchange(true, std::memory_order_acquire)) {
+        sched_yield();
+    }
+}
+
+void unlock_stack_capture() noexcept {
+    g_capturing.store(false, std::memory_order_release);
+}
+
+bool stack_capture_ready() noexcept {
+    return g_stack_walker.load(std::memory_order_acquire) != nullptr;
+}
+
+std::size_t discard_pages(void* begin, std::size_t bytes) noexcept {
+    const auto page = static_cast<std::uintptr_t>(page_size());
+    const auto first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) & ~(page - 1);
+    const auto last = (reinterpret_cast<std::uintptr_t>(begin) + bytes) & ~(page - 1);
+    if (last <= first ||
+        madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED) != 0) {
+        return 0;
+    }
+    return last - first;
+}
+
+int disable_cancellation() noexcept {
+    int previous = PTHREAD_CANCEL_ENABLE;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &previous);
+    return previous;
+}
+
+void restore_cancellation(int previous) noexcept {
+    pthread_setcancelstate(previous, nullptr);
+}
+
+bool running_under_valgrind() noexcept {
+#if NEBULA_HAS_VALGRIND_HEADER
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
 }
 
 }  // namespace nebula::debug::platform

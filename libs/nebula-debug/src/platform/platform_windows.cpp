@@ -238,4 +238,27 @@ int capture_stack(void** frames, int max_frames) noexcept {
     return RtlCaptureStackBackTrace(1, static_cast<DWORD>(max_frames), frames, nullptr);
 }
 
+void lock_stack_capture() noexcept {}  // no fork() on Windows
+void unlock_stack_capture() noexcept {}
+
+bool stack_capture_ready() noexcept {
+    return true;  // RtlCaptureStackBackTrace needs nothing loaded and allocates nothing
+}
+
+std::size_t discard_pages(void*, std::size_t) noexcept {
+    // The C runtime's heap owns these pages; Windows has no way to drop a heap block's pages
+    // while the heap keeps them.
+    return 0;
+}
+
+int disable_cancellation() noexcept {
+    return 0;  // Windows threads are not cancelled at cancellation points
+}
+
+void restore_cancellation(int) noexcept {}
+
+bool running_under_valgrind() noexcept {
+    return false;
+}
+
 }  // namespace nebula::debug::platform

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <thread>
 
-#include "platform/platform.hpp"
 #include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
@@ -26,16 +25,6 @@ public:
 private:
     std::atomic<bool> locked_{false};
 };
-
-// fork() copies only the thread that calls it: a lock another thread held at that moment would
-// stay held in the child for good. Taking kLock before every fork() and releasing it after, in
-// both processes, rules that out. Call once, from a static initialiser.
-template <SpinLock& kLock>
-bool hold_across_fork() noexcept {
-    platform::call_around_fork([] { kLock.lock(); }, [] { kLock.unlock(); },
-                               [] { kLock.unlock(); });
-    return true;
-}
 
 }  // namespace nebula::debug::detail
 

@@ -4,6 +4,8 @@
 // an address in it is first asked for. Names are demangled with the C++ runtime's demangler.
 #include "symbols.hpp"
 
+#include "platform.hpp"
+
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -38,6 +40,11 @@ std::string file_name(const char* path) {
     return slash != nullptr ? slash + 1 : (path != nullptr ? path : "?");
 }
 
+// Held across fork(), taken before the allocator's locks (call_around_fork's handlers run last
+// registered first, and these are registered at the first lookup, after the allocator's): a
+// thread that holds it allocates, and a child must not inherit it held by a thread it lacks.
+constinit std::mutex g_symbols_mutex;
+
 class Symbols {
 public:
     Symbols() { report_modules(); }
@@ -50,7 +57,7 @@ public:
     Symbols& operator=(const Symbols&) = delete;
 
     std::string name_of(std::uintptr_t return_address) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(g_symbols_mutex);
         if (const auto known = names_.find(return_address); known != names_.end()) {
             return known->second;
         }
@@ -74,7 +81,7 @@ public:
     }
 
     std::string line_of(std::uintptr_t return_address) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(g_symbols_mutex);
         if (const auto known = lines_.find(return_address); known != lines_.end()) {
             return known->second;
         }
@@ -175,7 +182,6 @@ private:
         .debuginfo_path = nullptr,
     };
 
-    std::mutex mutex_;
     Dwfl* session_ = nullptr;
     std::unordered_map<std::uintptr_t, std::string> names_;
     std::unordered_map<std::uintptr_t, std::string> lines_;
@@ -188,16 +194,23 @@ Symbols& symbols() {
     // Never destroyed: reports made at exit (the leak report, NEBULA_HEAP_PROFILE) may come after
     // static destruction began.
     alignas(Symbols) static unsigned char storage[sizeof(Symbols)];
-    static Symbols* const instance = new (storage) Symbols;
+    static Symbols* const instance =
+        (call_around_fork([] { g_symbols_mutex.lock(); }, [] { g_symbols_mutex.unlock(); },
+                          [] { g_symbols_mutex.unlock(); }),
+         new (storage) Symbols);
     return *instance;
 }
 }  // namespace
 
+// Cancellation is off while libdw reads a module (open() and read() are cancellation points): a
+// thread cancelled halfway would leave the shared tables half built.
 std::string function_name(const void* return_address) {
+    const CancellationOff no_cancellation;
     return symbols().name_of(reinterpret_cast<std::uintptr_t>(return_address));
 }
 
 std::string source_line(const void* return_address) {
+    const CancellationOff no_cancellation;
     return symbols().line_of(reinterpret_cast<std::uintptr_t>(return_address));
 }
 

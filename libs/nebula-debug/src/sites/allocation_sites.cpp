@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "heap_profile.hpp"
+#include "options.hpp"
 #include "platform/symbols.hpp"
 #include "stack_table.hpp"
 
@@ -21,6 +22,7 @@ namespace nebula::debug {
 namespace {
 
 namespace sites = detail::sites;
+namespace options = detail::options;
 
 // The entry points a sampled allocation came through: the stack starts below the outermost.
 bool is_allocation_entry(std::string_view name) noexcept {
@@ -150,15 +152,15 @@ std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::siz
 
 // NEBULA_HEAP_PROFILE=path: a profile written as the process exits, registered before main.
 void write_profile_at_exit() {
-    const char* path = std::getenv("NEBULA_HEAP_PROFILE");
+    const char* path = options::text(options::Option::heap_profile);
     std::string error;
     if (!write_heap_profile(path, &error)) {
         std::fprintf(stderr, "nebula-debug: NEBULA_HEAP_PROFILE: %s\n", error.c_str());
     }
 }
 [[maybe_unused]] const bool g_profile_at_exit_registered = [] {
-    const char* path = std::getenv("NEBULA_HEAP_PROFILE");
-    return path != nullptr && *path != '\0' && std::atexit(write_profile_at_exit) == 0;
+    return options::text(options::Option::heap_profile) != nullptr &&
+           std::atexit(write_profile_at_exit) == 0;
 }();
 
 }  // namespace

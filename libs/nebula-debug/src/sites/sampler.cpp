@@ -7,9 +7,9 @@
 #include <nebula/debug/allocation_sites.hpp>
 
 #include <cmath>
-#include <cstdlib>
 #include <ctime>
 
+#include "options.hpp"
 #include "platform/platform.hpp"
 #include "stack_table.hpp"
 
@@ -19,27 +19,6 @@ namespace {
 // While sampling is off, a thread still looks every kOffRecheckBytes whether it was turned on
 // (in case set_sampling_interval's store to its countdown was lost to its own).
 constexpr std::int64_t kOffRecheckBytes = std::int64_t{64} << 20;
-
-std::size_t interval_from_environment() noexcept {
-    const char* text = std::getenv("NEBULA_SAMPLING_INTERVAL");
-    if (text == nullptr || *text == '\0') {
-        return kDefaultSamplingInterval;
-    }
-    char* end = nullptr;
-    const unsigned long long value = std::strtoull(text, &end, 10);
-    if (*end != '\0' || text[0] == '-') {
-        static constexpr char kMessage[] =
-            "nebula-debug: NEBULA_SAMPLING_INTERVAL is not a byte count; sampling every 512 KiB\n";
-        platform::write_error(kMessage, sizeof(kMessage) - 1);
-        return kDefaultSamplingInterval;
-    }
-    return static_cast<std::size_t>(value);
-}
-
-std::uint64_t seed_from_environment() noexcept {
-    const char* text = std::getenv("NEBULA_SAMPLING_SEED");
-    return text != nullptr && *text != '\0' ? std::strtoull(text, nullptr, 10) : 0;
-}
 
 constinit std::atomic<std::size_t> g_interval{kDefaultSamplingInterval};
 constinit std::uint64_t g_seed = 0;  // 0: seeded from addresses and the clock
@@ -76,8 +55,8 @@ std::int64_t next_gap(SamplerState& state) noexcept {
 // whatever the order of the static initialisers that allocate. With sampling off the unwinder is
 // loaded only if it is turned on later (by the first capture).
 [[maybe_unused]] const bool g_configured = [] {
-    g_interval.store(interval_from_environment(), std::memory_order_relaxed);
-    g_seed = seed_from_environment();
+    g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
+    g_seed = options::value(options::Option::sampling_seed);
     if (g_interval.load(std::memory_order_relaxed) != 0) {
         void* frames[4];
         platform::capture_stack(frames, 4);

@@ -37,7 +37,6 @@ constexpr std::size_t kSiteTableBytes =
     kMaxSites * sizeof(Site) + kSiteIndexSlots * sizeof(std::uint32_t);
 
 constinit SpinLock g_lock;
-[[maybe_unused]] const bool g_lock_survives_fork = hold_across_fork<g_lock>();
 constinit Site* g_sites = nullptr;                // kMaxSites
 constinit std::uint32_t* g_site_index = nullptr;  // site + 1, 0: empty
 constinit LiveSample* g_live = nullptr;           // g_live_slots, a power of two
@@ -176,6 +175,10 @@ Site* find_or_add_site(std::uint16_t tag, void* const* frames, int depth) noexce
 }
 
 }  // namespace
+
+SpinLock& table_lock() noexcept {
+    return g_lock;
+}
 
 bool add_sample(const void* block, std::uint64_t size, double weight, std::uint16_t tag,
                 void* const* frames, int depth) noexcept {

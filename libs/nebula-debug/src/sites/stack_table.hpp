@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "platform/spin_lock.hpp"
 #include "platform/visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
@@ -40,6 +41,8 @@ bool add_sample(const void* block, std::uint64_t size, double weight, std::uint1
                 void* const* frames, int depth) noexcept;
 // Takes a freed block's share out of its site's live totals; false when it was not recorded.
 bool remove_sample(const void* block) noexcept;
+// The tables' lock, held across fork() by the thread registry's fork handlers.
+SpinLock& table_lock() noexcept;
 // Whether any sampled block is live (read without the lock).
 bool any_live_samples() noexcept;
 // Copies up to `capacity` sites into `out`; how many it copied.

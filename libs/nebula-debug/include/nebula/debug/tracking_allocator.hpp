@@ -104,9 +104,20 @@ std::size_t tracking_overhead_bytes() noexcept;
 inline constexpr std::size_t kMaxCachedBlockBytes = 1024;
 inline constexpr std::size_t kBlockCacheBytesPerThread =
     NEBULA_MEMORY_TRACKING ? NEBULA_BLOCK_CACHE_BYTES : 0;
-// Hands the blocks this thread's cache holds back to the C allocator (for example before
-// measuring the heap, or in a thread that is about to sleep for long).
+// Hands the blocks this thread's cache and quarantine hold back to the C allocator (for example
+// before measuring the heap, or in a thread that is about to sleep for long).
 void release_cached_blocks() noexcept;
+
+// A block released by the other family (free() of a new'd block, delete of a malloc'd one) is
+// harmless under glibc and common in drivers: by default it is reported once per call site on
+// standard error (with its stack where sampling's unwinder is loaded) and released correctly, as
+// its header says which family made it. NEBULA_ON_MISMATCH=abort (or the call below) stops the
+// program instead, for CI. Double frees, frees of pointers the tracker never handed out and
+// overwritten headers always stop the program (docs/architecture.md says within which window a
+// double free is named as one).
+enum class MismatchPolicy { report, abort };
+void set_mismatch_policy(MismatchPolicy policy) noexcept;
+std::size_t mismatched_free_count() noexcept;  // reported since start (0 when compiled out)
 
 // The process's resident set size as the OS sees it (0 where unknown). Minus allocator_stats()'s
 // allocated bytes it gives what nothing tracked: C mallocs, driver memory, stacks, code.
