@@ -93,13 +93,14 @@ bool parse_number(std::string_view text, bool with_unit, std::uint64_t max,
         if (!with_unit) {
             return false;
         }
-        if (equals_ignoring_case(unit, "B")) {
+        // The budgets config's units, case-sensitive as there (docs/configuration.md).
+        if (unit == "B") {
             scale = 1;
-        } else if (equals_ignoring_case(unit, "KiB") || equals_ignoring_case(unit, "KB")) {
+        } else if (unit == "KiB" || unit == "KB") {
             scale = 1024;
-        } else if (equals_ignoring_case(unit, "MiB") || equals_ignoring_case(unit, "MB")) {
+        } else if (unit == "MiB" || unit == "MB") {
             scale = 1024 * 1024;
-        } else if (equals_ignoring_case(unit, "GiB") || equals_ignoring_case(unit, "GB")) {
+        } else if (unit == "GiB" || unit == "GB") {
             scale = kGiB;
         } else {
             return false;
