@@ -105,6 +105,11 @@ void* read_sites_until_cancelled(void* started) {
 }
 
 TEST(ForkAndCancel, CancellingAThreadThatReadsSitesNeverAbortsTheProcess) {
+    if (nebula::debug::testing::kAddressSanitizer) {
+        // GCC 12's AddressSanitizer leaves a cancelled thread's stack poisoned and reports its
+        // own thread teardown as a stack-buffer-overflow.
+        GTEST_SKIP() << "AddressSanitizer misreports the teardown of a cancelled thread";
+    }
     if (nd::sampling_interval() == 0) {
         GTEST_SKIP() << "sampling is off";
     }

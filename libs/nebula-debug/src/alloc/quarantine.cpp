@@ -10,9 +10,8 @@
 namespace nebula::debug::detail {
 namespace {
 
-void release(std::uintptr_t tagged) noexcept {
-    void* memory = reinterpret_cast<void*>(tagged & ~kQuarantineKindBits);
-    switch (static_cast<QuarantineKind>(tagged & kQuarantineKindBits)) {
+void release(void* memory, QuarantineKind kind) noexcept {
+    switch (kind) {
         case QuarantineKind::plain:
             underlying::release(memory);
             return;
@@ -31,7 +30,7 @@ void release(std::uintptr_t tagged) noexcept {
 // Empties one slot; returns the bytes it held.
 std::int64_t leave(QuarantinedBlock& slot) noexcept {
     const std::int64_t held = slot.held_bytes;
-    release(slot.memory);
+    release(slot.memory, slot.kind);
     slot = QuarantinedBlock{};
     return held;
 }
@@ -40,10 +39,8 @@ std::int64_t leave(QuarantinedBlock& slot) noexcept {
 
 void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind, void* user,
                       std::uint64_t size) noexcept {
-    const auto tagged =
-        reinterpret_cast<std::uintptr_t>(memory) | static_cast<std::uintptr_t>(kind);
     if (thread.phase != ThreadPhase::active) {
-        release(tagged);  // the stand-ins are read-only, and an exited thread keeps nothing
+        release(memory, kind);  // the stand-ins are read-only, and an exited thread keeps nothing
         return;
     }
     auto held = static_cast<std::int64_t>(size);
@@ -52,21 +49,21 @@ void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind,
         held -= static_cast<std::int64_t>(platform::discard_pages(user, size));
     }
     if (held > kQuarantineBytes) {
-        release(tagged);  // where pages cannot be dropped (Windows), a big block is not held
+        release(memory, kind);  // where pages cannot be dropped (Windows), a big block is not held
         return;
     }
     Quarantine& quarantine = thread.quarantine;
     std::int64_t total = quarantine.held_bytes.load(std::memory_order_relaxed) + held;
     QuarantinedBlock& slot = quarantine.blocks[quarantine.oldest];
-    if (slot.memory != 0) {
+    if (slot.memory != nullptr) {
         total -= leave(slot);
     }
-    slot = {tagged, held};
+    slot = {memory, static_cast<std::uint32_t>(held), kind};
     quarantine.oldest = static_cast<std::uint32_t>((quarantine.oldest + 1) % kQuarantineBlocks);
     // Past the byte limit the oldest leave early; the newest always stays.
     std::uint32_t i = quarantine.oldest;
     for (std::size_t n = 1; n < kQuarantineBlocks && total > kQuarantineBytes; ++n) {
-        if (quarantine.blocks[i].memory != 0) {
+        if (quarantine.blocks[i].memory != nullptr) {
             total -= leave(quarantine.blocks[i]);
         }
         i = static_cast<std::uint32_t>((i + 1) % kQuarantineBlocks);
@@ -76,7 +73,7 @@ void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind,
 
 void empty_quarantine(Quarantine& quarantine) noexcept {
     for (QuarantinedBlock& slot : quarantine.blocks) {
-        if (slot.memory != 0) {
+        if (slot.memory != nullptr) {
             leave(slot);
         }
     }

@@ -29,17 +29,18 @@ inline constexpr std::size_t kQuarantineBlocks = 32;
 inline constexpr std::int64_t kQuarantineBytes = 256 * 1024;
 inline constexpr std::uint64_t kDiscardBlockBytes = 128 * 1024;
 
-// How a waiting block goes back to the allocator underneath, in the low bits of its address.
-enum class QuarantineKind : std::uintptr_t {
+// How a waiting block goes back to the allocator underneath.
+enum class QuarantineKind : std::uint8_t {
     plain = 0,    // underlying::release(memory)
     aligned = 1,  // underlying::release_aligned(memory): aligned with its header in front
     table = 2,    // its header in the aligned table: the entry goes, then release_aligned
 };
-inline constexpr std::uintptr_t kQuarantineKindBits = 3;
-
+// The address is kept as it is, not tagged: LeakSanitizer must recognise it as a reference to the
+// block, which waits here until the thread exits.
 struct QuarantinedBlock {
-    std::uintptr_t memory = 0;  // 0: an empty slot; else the address | QuarantineKind
-    std::int64_t held_bytes = 0;
+    void* memory = nullptr;  // null: an empty slot
+    std::uint32_t held_bytes = 0;
+    QuarantineKind kind = QuarantineKind::plain;
 };
 
 struct Quarantine {
