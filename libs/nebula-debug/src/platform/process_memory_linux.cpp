@@ -288,10 +288,11 @@ struct Walk {
                            previous.end == mapping.start) {
                     category = &totals.heap_bytes;  // the arena heap's reserved tail (no Rss)
                     heap_tail = true;
+                } else if (owned_by_allocator(mapping)) {
+                    // First: a thread stack the program placed in a heap block is heap's.
+                    category = &totals.heap_bytes;
                 } else if (is_thread_stack(mapping)) {
                     category = &totals.stack_bytes;
-                } else if (owned_by_allocator(mapping)) {
-                    category = &totals.heap_bytes;
                 } else {
                     category = &totals.other_anonymous_bytes;
                     if (mapping.read_write_anonymous() && !fenced(mapping, next)) {
@@ -475,9 +476,11 @@ void log_cap_once(const char* allocator, std::size_t claimed, std::size_t capped
     append(allocator);
     append(" reports "sv);
     append_kib(claimed);
-    append(" resident beyond its named mappings, more than the "sv);
+    append(" resident beyond the heap found mapping by mapping, more than the "sv);
     append_kib(claimed - capped);
-    append(" of anonymous memory left to hold it: heap_bytes is capped there (said once)\n"sv);
+    append(
+        " of unfenced anonymous memory left to hold it: heap_bytes is capped there "
+        "(said once)\n"sv);
     write_error(message, length);
 }
 
@@ -537,7 +540,7 @@ ResidentBreakdown resident_breakdown() noexcept {
         return totals;
     }
     totals.heap_allocator = reader->allocator;
-    if (walk.glibc_named_its_mappings) {
+    if (reader == &heap::kGlibc && walk.glibc_named_its_mappings) {
         totals.heap_recognition = "glibc, from its mapping names";
         return totals;
     }
