@@ -52,7 +52,9 @@ struct ResidentBreakdown {
     // Every other file-backed mapping: libraries' data and read-only data, mapped files, shared
     // memory objects (memfd, POSIX and System V shared memory).
     std::size_t file_bytes = 0;
-    // Thread stacks: the main thread's [stack] and the stacks of the threads the C library made.
+    // Thread stacks: the main thread's [stack], and each mapping known to hold a thread's stack
+    // (where the thread was when it first allocated, or where it sleeps in the kernel now). An
+    // arena fenced by PROT_NONE pages, shaped like a stack, is other_anonymous_bytes.
     std::size_t stack_bytes = 0;
     // GPU device mappings: buffers the graphics driver mapped into the process (/dev/dri/*,
     // /dev/nvidia*, DRM and dma-buf objects). A driver's CPU-side copies in malloc are heap.
@@ -66,12 +68,14 @@ struct ResidentBreakdown {
 
     // The rest is not a category: which allocator holds heap_bytes, and how heap_bytes was found.
     HeapAllocator heap_allocator = HeapAllocator::unknown;
-    // How it was recognised, for people: "jemalloc, from its statistics", "glibc, from its
-    // mappings' shape and mallinfo2", "glibc, from its mapping names", "unknown allocator: its
-    // mappings are other anonymous", "not split on this platform". A string literal.
+    // How it was recognised, for people: "jemalloc, from its statistics", "mimalloc, from its
+    // segment map", "tcmalloc, from its page map and statistics", "glibc, from its mappings'
+    // shape and mallinfo2", "glibc, from its mapping names", "unknown allocator: its mappings are
+    // other anonymous", "not split on this platform". A string literal.
     const char* heap_recognition = "not split on this platform";
-    // What the allocator's statistics claimed beyond the anonymous memory left to hold it (0
-    // normally): the amount heap_bytes was capped by. Logged on standard error the first time.
+    // What the allocator's statistics claimed beyond the unfenced anonymous memory left to hold
+    // it: the amount heap_bytes was capped by (jemalloc's statistics count pages never written,
+    // so there it is rarely 0). Said once on standard error, the first time.
     std::size_t heap_capped_bytes = 0;
 };
 
