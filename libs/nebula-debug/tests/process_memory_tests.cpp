@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <cerrno>
 #endif
@@ -149,6 +150,26 @@ TEST_F(ResidentBreakdownDeltas, TouchedAnonymousMappingIsOtherAnonymous) {
     EXPECT_GREW_BY(after.other_anonymous_bytes, before.other_anonymous_bytes, kBytes);
     EXPECT_GREW_BY(after.resident_bytes, before.resident_bytes, kBytes);
     EXPECT_GREW_BY(after.heap_bytes, before.heap_bytes, 0);
+    EXPECT_EQ(sum_of_categories(after), after.resident_bytes);
+}
+
+// An allocator that names its mappings (PR_SET_VMA_ANON_NAME, Linux 5.17 with
+// CONFIG_ANON_VMA_NAME) is read by the names, whichever allocator the process uses.
+TEST_F(ResidentBreakdownDeltas, MappingsNamedByAnAllocatorAreHeap) {
+    constexpr std::size_t kBytes = 16 * kMiB;
+    void* named = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(named, MAP_FAILED);
+    if (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, named, kBytes, "mimalloc segment") != 0) {
+        munmap(named, kBytes);
+        GTEST_SKIP() << "the kernel does not name anonymous mappings (CONFIG_ANON_VMA_NAME)";
+    }
+    const nd::ResidentBreakdown before = nd::resident_breakdown();
+    touch_pages(static_cast<volatile char*>(named), kBytes);
+    const nd::ResidentBreakdown after = nd::resident_breakdown();
+    munmap(named, kBytes);
+
+    EXPECT_GREW_BY(after.heap_bytes, before.heap_bytes, kBytes);
+    EXPECT_GREW_BY(after.other_anonymous_bytes, before.other_anonymous_bytes, 0);
     EXPECT_EQ(sum_of_categories(after), after.resident_bytes);
 }
 
