@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace nd = nebula::debug;
@@ -76,5 +77,37 @@ void ResidentBreakdown(benchmark::State& state) {
 #endif
 }
 BENCHMARK(ResidentBreakdown)->ArgName("extra_mappings")->Arg(0)->Arg(400)->Arg(1000);
+
+#if defined(__linux__)
+// With that many more threads, asleep: each adds its stack and guard (two mappings) and a read of
+// /proc/self/task/TID/syscall, where a thread that never allocated shows where its stack is.
+void ResidentBreakdownWithThreads(benchmark::State& state) {
+    int wake[2];
+    if (pipe(wake) != 0) {
+        state.SkipWithError("pipe");
+        return;
+    }
+    std::vector<std::thread> threads;
+    for (long i = 0; i < state.range(0); ++i) {
+        threads.emplace_back([fd = wake[0]] {
+            char byte;
+            benchmark::DoNotOptimize(read(fd, &byte, 1));
+        });
+    }
+    for (auto _ : state) {
+        const nd::ResidentBreakdown breakdown = nd::resident_breakdown();
+        benchmark::DoNotOptimize(breakdown);
+    }
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        benchmark::DoNotOptimize(write(wake[1], "x", 1));
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    close(wake[0]);
+    close(wake[1]);
+}
+BENCHMARK(ResidentBreakdownWithThreads)->ArgName("threads")->Arg(0)->Arg(8)->Arg(32)->UseRealTime();
+#endif
 
 }  // namespace

@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libbullet-dev
   xvfb xauth python3 python3-matplotlib
-  libjemalloc2
+  libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
   libdw-dev zlib1g-dev golang-go libunwind-dev
   valgrind
 )

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Checks a nebula-demo --snapshot file with Python's own JSON reader (not the library's writer).
 
-Usage: check_snapshot.py SNAPSHOT.json [SUBSYSTEM...]
+Usage: check_snapshot.py SNAPSHOT.json [--allocator NAME] [--max-unattributed PERCENT]
+                         [SUBSYSTEM...]
 Exit status 0 when the document has the schema of shared/design.md, the resident categories add
-up to resident_bytes exactly and every SUBSYSTEM named has a row; 1 otherwise, with the reason.
+up to resident_bytes exactly and every SUBSYSTEM named has a row (and, when asked, the resident
+breakdown recognised allocator NAME and left at most PERCENT of resident memory unattributed); 1
+otherwise, with the reason.
 """
 import json
 import sys
@@ -15,7 +18,7 @@ RESIDENT_CATEGORIES = ("heap_bytes", "code_bytes", "file_bytes", "stack_bytes", 
                        "other_anonymous_bytes", "other_bytes")
 
 
-def check(path, subsystems):
+def check(path, subsystems, allocator=None, max_unattributed=None):
     with open(path, encoding="utf-8") as snapshot:
         document = json.load(snapshot)
     for row in document["subsystems"]:
@@ -39,8 +42,14 @@ def check(path, subsystems):
     if resident["resident_bytes"] <= 0 or total != resident["resident_bytes"]:
         return f"resident categories add up to {total}, not resident_bytes {resident['resident_bytes']}"
     unattributed = resident["other_anonymous_bytes"] + resident["other_bytes"]
+    share = 100.0 * unattributed / resident["resident_bytes"]
     print(f"{path}: {len(names)} subsystems, resident {resident['resident_bytes']} bytes, "
-          f"{100.0 * unattributed / resident['resident_bytes']:.1f}% unattributed")
+          f"heap {resident['heap_bytes']} bytes ({resident.get('heap_recognition')}), "
+          f"{share:.1f}% unattributed")
+    if allocator is not None and resident.get("heap_allocator") != allocator:
+        return f"the heap allocator is {resident.get('heap_allocator')!r}, not {allocator!r}"
+    if max_unattributed is not None and share > max_unattributed:
+        return f"{share:.1f}% of resident memory is unattributed, more than {max_unattributed}%"
     return None
 
 
@@ -48,8 +57,14 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
+    path, rest, options = sys.argv[1], sys.argv[2:], {}
+    while rest[:1] in (["--allocator"], ["--max-unattributed"]) and len(rest) >= 2:
+        options[rest[0]] = rest[1]
+        rest = rest[2:]
     try:
-        problem = check(sys.argv[1], sys.argv[2:])
+        limit = options.get("--max-unattributed")
+        problem = check(path, rest, options.get("--allocator"),
+                        float(limit) if limit is not None else None)
     except (OSError, ValueError, KeyError, TypeError) as error:
         problem = f"{type(error).__name__}: {error}"
     if problem:

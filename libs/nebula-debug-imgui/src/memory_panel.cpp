@@ -584,6 +584,7 @@ void draw_resident_line(const PanelCache& cache, bool tracking) {
     ImGui::SetTooltip(
         "The process's resident memory as the OS counts it, by what holds it:\n"
         "  %s %s\n"
+        "    (the C allocator underneath: %s)\n"
         "  code: the program's and shared libraries' executable mappings\n"
         "  mapped files: libraries' data, mapped files, shared memory\n"
         "  stacks: every thread's stack\n"
@@ -595,8 +596,8 @@ void draw_resident_line(const PanelCache& cache, bool tracking) {
         tracking ? "what the C allocator holds; tracked is what went through\n"
                    "    the tracker, the overhead its headers, free lists and free pages"
                  : "what the C allocator holds: live blocks, headers, free lists",
-        format_memory(r.other_anonymous_bytes).c_str(), format_memory(r.other_bytes).c_str(),
-        kResidentRefreshSeconds);
+        r.heap_recognition, format_memory(r.other_anonymous_bytes).c_str(),
+        format_memory(r.other_bytes).c_str(), kResidentRefreshSeconds);
 }
 
 void draw_overhead_line(bool tracking) {

@@ -2,6 +2,7 @@
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gmock/gmock.h>
@@ -84,6 +85,9 @@ TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
     }
     EXPECT_GT(resident["resident_bytes"].get<std::size_t>(), 0u);
     EXPECT_EQ(sum, resident["resident_bytes"].get<std::size_t>());
+    const nd::ResidentBreakdown breakdown = nd::resident_breakdown();
+    EXPECT_EQ(resident["heap_allocator"], nd::heap_allocator_name(breakdown.heap_allocator));
+    EXPECT_EQ(resident["heap_recognition"], breakdown.heap_recognition);
 }
 
 TEST(MemorySnapshot, HoldsTheTrackedTotalsAndTheAllocatorsStatisticsPerTag) {

@@ -13,6 +13,7 @@
 #include "block_cache.hpp"
 #include "platform/platform.hpp"
 #include "platform/spin_lock.hpp"
+#include "platform/thread_stacks.hpp"
 #include "sites/stack_table.hpp"
 #include "tag_registry.hpp"
 #include "thread_counters.hpp"
@@ -176,6 +177,7 @@ void fold_into_totals(ThreadCounters& thread) noexcept {
 
 void retire_thread(void* argument) noexcept {
     auto& thread = *static_cast<ThreadCounters*>(argument);
+    platform::forget_thread_stack(&thread);
     empty_cache(thread.cache, kCacheRoom);
     empty_quarantine(thread.quarantine);
     {
@@ -226,6 +228,7 @@ void retire_other_threads_in_child() noexcept {
     while (thread != nullptr) {
         ThreadCounters* next = thread->next;
         if (thread != self) {
+            platform::forget_thread_stack(thread);
             thread->cache.free_blocks.fill(nullptr);
             thread->quarantine.blocks.fill(QuarantinedBlock{});
             thread->quarantine.held_bytes.store(0, kRelaxed);
@@ -268,6 +271,10 @@ ThreadCounters* register_thread() noexcept {
         thread->phase = ThreadPhase::active;
     }
     t_counters = thread;
+    // Where this thread's stack is, so that the resident breakdown knows a stack from a mapping
+    // of the same shape. The frame address costs nothing and allocates nothing (the stack's
+    // bounds would: pthread_getattr_np mallocs its CPU set, and reads /proc for the main thread).
+    platform::note_thread_stack(thread, __builtin_frame_address(0));
     platform::call_at_thread_exit(retire_thread, thread);
     return thread;
 }

@@ -64,7 +64,10 @@ nlohmann::ordered_json resident_json() {
             {"stack_bytes", resident.stack_bytes},
             {"gpu_bytes", resident.gpu_bytes},
             {"other_anonymous_bytes", resident.other_anonymous_bytes},
-            {"other_bytes", resident.other_bytes}};
+            {"other_bytes", resident.other_bytes},
+            {"heap_allocator", heap_allocator_name(resident.heap_allocator)},
+            {"heap_recognition", resident.heap_recognition},
+            {"heap_capped_bytes", resident.heap_capped_bytes}};
 }
 
 nlohmann::ordered_json sites_json() {

@@ -29,7 +29,8 @@ inline constexpr std::size_t kSnapshotSites = 20;
 //                                                         every registered tag, Untagged first,
 //                                                         in registration order (empty without
 //                                                         tracking)
-//    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...},
+//    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...,
+//                 "heap_allocator": its name ("glibc", "jemalloc", ...), "heap_recognition"},
 //    "sampling_interval",                                  sampling_interval(); 0: off
 //    "sites": [{"tag", "function", "live_bytes", "live_allocations", "allocated_bytes",
 //               "live_samples", "frames", "lines"}, ...]}

@@ -12,8 +12,24 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace nebula::debug {
+
+// The C allocator under the program (and under the tracker), as resident_breakdown() recognised
+// it: the library that defines the malloc the process calls, asked through its own statistics
+// interface found at run time (nothing is linked against it).
+enum class HeapAllocator : std::uint8_t {
+    unknown,   // not one of those below (a sanitizer's runtime, a static allocator): its memory
+               // is other_anonymous_bytes, apart from [heap] and mappings it names itself
+    glibc,     // the GNU C library's ptmalloc
+    jemalloc,  // libjemalloc (Debian's libjemalloc2, or linked by the engine)
+    mimalloc,  // libmimalloc (Debian's libmimalloc2.0)
+    tcmalloc,  // gperftools' tcmalloc (Debian's libtcmalloc-minimal4 or libgoogle-perftools4)
+};
+
+// The allocator's name: "glibc", "jemalloc", "mimalloc", "tcmalloc" or "unknown".
+const char* heap_allocator_name(HeapAllocator allocator) noexcept;
 
 // Every field is resident bytes (pages in memory now, not address space reserved). The fields
 // after resident_bytes add up to it exactly: every mapping's resident bytes land in exactly one.
@@ -27,13 +43,18 @@ struct ResidentBreakdown {
     // Held by the C allocator: live blocks (the tracker's among them), their headers, free lists
     // and free chunks not yet returned. glibc: the [heap] (brk) mapping and the arenas' 64 MiB
     // heaps, exact; the blocks glibc mmapped one by one, estimated (see the architecture doc).
+    // jemalloc, mimalloc, tcmalloc: [heap] and what the allocator's statistics say it holds
+    // resident beyond it, moved out of the anonymous memory (an estimate, never more than the
+    // anonymous memory there: heap_capped_bytes says by how much it was cut).
     std::size_t heap_bytes = 0;
     // Executable file mappings: the program and its shared libraries' code.
     std::size_t code_bytes = 0;
     // Every other file-backed mapping: libraries' data and read-only data, mapped files, shared
     // memory objects (memfd, POSIX and System V shared memory).
     std::size_t file_bytes = 0;
-    // Thread stacks: the main thread's [stack] and the stacks of the threads the C library made.
+    // Thread stacks: the main thread's [stack], and each mapping known to hold a thread's stack
+    // (where the thread was when it first allocated, or where it sleeps in the kernel now). An
+    // arena fenced by PROT_NONE pages, shaped like a stack, is other_anonymous_bytes.
     std::size_t stack_bytes = 0;
     // GPU device mappings: buffers the graphics driver mapped into the process (/dev/dri/*,
     // /dev/nvidia*, DRM and dma-buf objects). A driver's CPU-side copies in malloc are heap.
@@ -44,6 +65,18 @@ struct ResidentBreakdown {
     // Whatever is left: the kernel's pages mapped into the process ([vdso], [vvar]), devices
     // other than the GPU, mappings of unknown kind. On Windows, everything (see resident_bytes).
     std::size_t other_bytes = 0;
+
+    // The rest is not a category: which allocator holds heap_bytes, and how heap_bytes was found.
+    HeapAllocator heap_allocator = HeapAllocator::unknown;
+    // How it was recognised, for people: "jemalloc, from its statistics", "mimalloc, from its
+    // segment map", "tcmalloc, from its page map and statistics", "glibc, from its mappings'
+    // shape and mallinfo2", "glibc, from its mapping names", "unknown allocator: its mappings are
+    // other anonymous", "not split on this platform". A string literal.
+    const char* heap_recognition = "not split on this platform";
+    // What the allocator's statistics claimed beyond the unfenced anonymous memory left to hold
+    // it: the amount heap_bytes was capped by (jemalloc's statistics count pages never written,
+    // so there it is rarely 0). Said once on standard error, the first time.
+    std::size_t heap_capped_bytes = 0;
 };
 
 // The OS's view, read on demand (not per allocation). All zeros where the platform cannot tell.
