@@ -98,6 +98,17 @@ void log_live_memory_now() {
     log_live_memory();
 }
 
+// NEBULA_LEAK_REPORT=1: the report at exit, registered before main. This file is linked into
+// every program that links nebula::debug, whatever the program calls: nebula::debug's link options
+// name the function below as undefined (--undefined), which pulls this object out of the archive.
+[[maybe_unused]] const bool g_live_memory_report_requested = [] {
+    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
+    if (setting != nullptr && std::strcmp(setting, "1") == 0) {
+        log_live_memory_at_exit();
+    }
+    return true;
+}();
+
 }  // namespace
 
 void log_live_memory(std::size_t sites_per_tag) {
@@ -141,3 +152,6 @@ void log_live_memory_at_exit() {
 }
 
 }  // namespace nebula::debug
+
+// The symbol nebula::debug's link options ask for (see g_live_memory_report_requested).
+extern "C" void nebula_debug_link_live_memory_report() {}

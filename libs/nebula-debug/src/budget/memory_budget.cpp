@@ -1,5 +1,4 @@
 // MemoryBudget: per-subsystem reports, budgets, threshold warnings and pressure callbacks.
-#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -11,8 +10,6 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <iterator>
 #include <limits>
@@ -40,17 +37,6 @@ std::shared_ptr<spdlog::logger> memory_logger() {
 }
 
 namespace {
-
-// NEBULA_LEAK_REPORT=1: the live-memory report at exit (leak_watch.hpp). Here, beside the logger,
-// because every program that uses budgets links this file: the report's own file would be
-// linked only into programs that call it.
-[[maybe_unused]] const bool g_live_memory_report_requested = [] {
-    const char* setting = std::getenv("NEBULA_LEAK_REPORT");
-    if (setting != nullptr && std::strcmp(setting, "1") == 0) {
-        log_live_memory_at_exit();
-    }
-    return true;
-}();
 
 __extension__ typedef unsigned __int128 uint128;
 

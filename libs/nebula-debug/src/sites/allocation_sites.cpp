@@ -92,7 +92,10 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
         merged;
     for (std::size_t i = 0; i < count; ++i) {
         const sites::SiteTotals& site = raw[i];
-        if (tag_filter != nullptr && site.tag != tag_filter->index) {
+        // The tracker's own allocations (libdw's, the unwinder's) are overhead, not sites,
+        // unless their tag is asked for by name.
+        if (tag_filter != nullptr ? site.tag != tag_filter->index
+                                  : is_tracker_tag(MemoryTag{site.tag})) {
             continue;
         }
         std::vector<std::string> names;
@@ -176,10 +179,23 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 }
 
 bool write_heap_profile(const std::string& path, std::string* error) {
+    // The profile's own buffers are the tracker's memory too.
+    const MemoryScope scope(kTrackerSymbolsTagName);
     try {
         std::vector<detail::ProfileSite> profile;
         for (NamedSite& site : named_sites(nullptr)) {
-            profile.push_back({std::move(site.frames), std::move(site.tag), site.live_count,
+            // Each stack starts at the program's own code (site_function), so that pprof's flat
+            // column, which goes to a stack's first frame, names the program's functions rather
+            // than the standard library's allocate and construct_at.
+            AllocationSite read;
+            read.frames = std::move(site.frames);
+            const std::string_view own = site_function(read);
+            const auto first =
+                std::find_if(read.frames.begin(), read.frames.end(),
+                             [&](const std::string& frame) { return frame.data() == own.data(); });
+            read.frames.erase(read.frames.begin(),
+                              first != read.frames.end() ? first : read.frames.begin());
+            profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
                                site.live_bytes, site.allocated_count, site.allocated_bytes});
         }
         return detail::write_heap_profile_file(profile, sampling_interval(), path, error);
