@@ -43,6 +43,8 @@ TEST(FunctionBaseName, ReadsEveryShapeOfTheCorpus) {
          "std::char_traits<char>, std::allocator<char> > const&)",
          "(anonymous namespace)::Loader::load"},
         {"game::build_map[abi:cxx11](int) [clone .cold]", "game::build_map[abi:cxx11]"},
+        {"std::string nebula::(anonymous namespace)::Symbols::line_of(unsigned long)",
+         "nebula::(anonymous namespace)::Symbols::line_of"},
         {"f(int) [clone .isra.0] [clone .cold]", "f"},
         {"game::Vec::operator<(game::Vec const&) const", "game::Vec::operator<"},
         {"game::Vec::operator+(game::Vec const&) const", "game::Vec::operator+"},

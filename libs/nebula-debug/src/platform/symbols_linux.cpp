@@ -19,6 +19,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -80,13 +81,52 @@ public:
         }
         const Dwarf_Addr address = return_address - 1;
         std::string line;
-        if (Dwfl_Module* module = module_of(address); module != nullptr) {
+        if (Dwfl_Module* module = module_of(address);
+            module != nullptr && !is_system_module(module)) {
             line = source_line_of(module, address);
         }
         return lines_.emplace(return_address, std::move(line)).first->second;
     }
 
 private:
+    // The system's libraries (libc, libstdc++) have their line tables only in debug packages
+    // (libc6-dbg), whose DWARF is compressed: reading it decompresses all of it (10 MiB for libc),
+    // for lines no site shows (a site reads as the program's code, and its line is there).
+    static bool is_system_module(Dwfl_Module* module) {
+        const char* name =
+            dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+        const std::string_view path = name != nullptr ? name : "";
+        return path.starts_with("/usr/") || path.starts_with("/lib") || path.starts_with("[");
+    }
+
+    // The compilation unit holding `address`. dwfl_module_addrdie finds it through
+    // .debug_aranges, which clang does not emit by default (GCC does), and takes an address past
+    // the last range it knows for the unit before it: so its answer is checked against the unit's
+    // own ranges. Otherwise every unit's DIE says which addresses it covers (DW_AT_low_pc/high_pc
+    // or DW_AT_ranges), and only those DIEs are read, not the units' contents.
+    static Dwarf_Die* unit_of(Dwfl_Module* module, Dwarf_Addr address, Dwarf_Addr* bias,
+                              Dwarf_Die* storage) {
+        if (Dwarf_Die* unit = dwfl_module_addrdie(module, address, bias);
+            unit != nullptr && dwarf_haspc(unit, address - *bias) > 0) {
+            return unit;
+        }
+        Dwarf* dwarf = dwfl_module_getdwarf(module, bias);
+        if (dwarf == nullptr) {
+            return nullptr;
+        }
+        Dwarf_Off offset = 0;
+        Dwarf_Off next = 0;
+        std::size_t header_size = 0;
+        while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+            if (dwarf_offdie(dwarf, offset + header_size, storage) != nullptr &&
+                dwarf_haspc(storage, address - *bias) > 0) {
+                return storage;
+            }
+            offset = next;
+        }
+        return nullptr;
+    }
+
     // In optimised code the instruction's own line is often inside something inlined into the
     // function (std::vector's allocate in new_allocator.h): the line a person wants is in their own
     // code. So the candidates are the call sites of the functions inlined at the address,
@@ -95,7 +135,8 @@ private:
     static std::string source_line_of(Dwfl_Module* module, Dwarf_Addr address) {
         std::vector<std::pair<std::string, int>> candidates;
         Dwarf_Addr bias = 0;
-        Dwarf_Die* unit = dwfl_module_addrdie(module, address, &bias);
+        Dwarf_Die unit_storage;
+        Dwarf_Die* unit = unit_of(module, address, &bias, &unit_storage);
         Dwarf_Die* scopes = nullptr;
         const int count = unit != nullptr ? dwarf_getscopes(unit, address - bias, &scopes) : 0;
         // dwarf_getscopes stops at the innermost inlined instance; the chain of inlined calls
@@ -129,10 +170,9 @@ private:
         std::free(chain);
         std::free(scopes);
         int number = 0;
-        Dwfl_Line* entry = dwfl_module_getsrc(module, address);
-        if (const char* file =
-                entry != nullptr ? dwfl_lineinfo(entry, nullptr, &number, nullptr, nullptr, nullptr)
-                                 : nullptr) {
+        Dwarf_Line* entry = unit != nullptr ? dwarf_getsrc_die(unit, address - bias) : nullptr;
+        if (const char* file = entry != nullptr ? dwarf_linesrc(entry, nullptr, nullptr) : nullptr;
+            file != nullptr && dwarf_lineno(entry, &number) == 0) {
             candidates.emplace_back(file, number);
         }
         if (candidates.empty()) {

@@ -129,7 +129,8 @@ std::string_view function_base_name(std::string_view name) noexcept {
             }
             continue;
         }
-        if (c == '(' && depth == 0 && i != start && !word_before(name, i, "decltype")) {
+        if (c == '(' && depth == 0 && i != start && !word_before(name, i, "decltype") &&
+            !name.substr(i).starts_with("(anonymous namespace)")) {
             break;  // the parameter list
         }
         if (c == '<' || c == '(' || c == '[' || c == '{') {
