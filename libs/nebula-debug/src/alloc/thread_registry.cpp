@@ -405,9 +405,6 @@ std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
     std::vector<std::pair<std::string, AllocatorStats>> result;
     result.reserve(tag_count);
     for (std::uint16_t tag = 0; tag < tag_count; ++tag) {
-        if (is_tracker_tag(MemoryTag{tag})) {
-            continue;
-        }
         result.emplace_back(std::string(memory_tag_name(MemoryTag{tag})),
                             detail::to_stats(snapshots[tag], detail::g_tag_totals[tag].peak_bytes));
     }

@@ -117,7 +117,11 @@ void log_live_memory(std::size_t sites_per_tag) {
     }
     const auto logger = memory_logger();
     std::vector<std::pair<std::string, AllocatorStats>> tags = allocator_stats_by_tag();
-    std::erase_if(tags, [](const auto& tag) { return tag.second.allocated_bytes == 0; });
+    std::erase_if(tags, [](const auto& tag) {
+        MemoryTag found;
+        return tag.second.allocated_bytes == 0 ||
+               (find_memory_tag(tag.first, found) && is_tracker_tag(found));
+    });
     std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
         return a.second.allocated_bytes > b.second.allocated_bytes;
     });

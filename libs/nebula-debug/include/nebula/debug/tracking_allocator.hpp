@@ -64,9 +64,9 @@ inline constexpr MemoryTag kUntagged{};
 inline constexpr std::string_view kUntaggedName = "Untagged";
 // The tracker's own tags: what naming allocation sites allocates (the program's symbol and line
 // tables, read when sites are first read), and what the tracker allocates otherwise (loading the
-// unwinder, its per-thread caches). Counted in tracking_overhead_bytes() and nowhere else: not in
-// allocator_stats() and its peak, allocator_stats_by_tag(), sites, heap profiles or the exit
-// report. allocator_stats(kTrackerTagName) still reads the tag itself.
+// unwinder, its per-thread caches). Counted in tracking_overhead_bytes(), not in allocator_stats()
+// and its peak, sites, heap profiles, snapshots or the exit report; allocator_stats(tag) and
+// allocator_stats_by_tag() still read the tags themselves.
 inline constexpr std::string_view kTrackerSymbolsTagName = "nebula-debug symbols";
 inline constexpr std::string_view kTrackerTagName = "nebula-debug";
 // True for the tags above.
@@ -93,7 +93,7 @@ std::string_view memory_tag_name(MemoryTag tag) noexcept;
 MemoryTag current_memory_tag() noexcept;
 
 // Every registered tag, in registration order (Untagged first), with its statistics; the
-// tracker's own tags are left out (they are in tracking_overhead_bytes()).
+// tracker's own tags among them (is_tracker_tag), which reports leave out.
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 
 // What the tracking itself costs in memory: block headers of live allocations, the pool of
