@@ -208,9 +208,26 @@ private:
         dwfl_report_end(session_, nullptr, nullptr);
     }
 
+    // A module's separate debug information (a system library's symbol table in its debug
+    // package) is looked for on this machine only, by build ID: libdw's standard search would
+    // otherwise load its debuginfod client (libcurl, GnuTLS, libcrypto: 5 MiB resident) for every
+    // module without one, to ask servers that DEBUGINFOD_URLS names. When it names some, that
+    // search is the user's choice.
+    static int find_debuginfo(Dwfl_Module* module, void** user_data, const char* module_name,
+                              Dwarf_Addr base, const char* file_name, const char* debuglink_file,
+                              GElf_Word debuglink_crc, char** debuginfo_file_name) {
+        const char* servers = std::getenv("DEBUGINFOD_URLS");
+        if (servers != nullptr && *servers != '\0') {
+            return dwfl_standard_find_debuginfo(module, user_data, module_name, base, file_name,
+                                                debuglink_file, debuglink_crc, debuginfo_file_name);
+        }
+        return dwfl_build_id_find_debuginfo(module, user_data, module_name, base, file_name,
+                                            debuglink_file, debuglink_crc, debuginfo_file_name);
+    }
+
     static constexpr Dwfl_Callbacks kCallbacks = {
         .find_elf = dwfl_linux_proc_find_elf,
-        .find_debuginfo = dwfl_standard_find_debuginfo,
+        .find_debuginfo = find_debuginfo,
         .section_address = nullptr,
         .debuginfo_path = nullptr,
     };
