@@ -113,6 +113,12 @@ TEST(SiteFunction, IsTheFirstFrameOfTheProgramsOwnCode) {
                    "(anonymous namespace)::Loader::load(char const*) [clone .cold]"};
     EXPECT_EQ(nd::site_function(site),
               "(anonymous namespace)::Loader::load(char const*) [clone .cold]");
+    // A C library function with an ordinary name, known by its module.
+    site.frames = {"printf", "main"};
+    site.system_frames = {true, false};
+    EXPECT_EQ(nd::site_function(site), "main");
+    site.system_frames = {};
+    EXPECT_EQ(nd::site_function(site), "printf");
     // Nothing of the program's own: the innermost frame.
     site.frames = {"std::vector<int>::reserve(unsigned long)", "__libc_start_call_main"};
     EXPECT_EQ(nd::site_function(site), "std::vector<int>::reserve(unsigned long)");

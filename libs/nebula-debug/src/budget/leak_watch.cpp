@@ -115,6 +115,8 @@ void log_live_memory(std::size_t sites_per_tag) {
     if (!tracking_allocator_enabled()) {
         return;
     }
+    // The report's own memory is the tracker's, not what the program left allocated.
+    const MemoryScope scope(kTrackerTagName);
     const auto logger = memory_logger();
     std::vector<std::pair<std::string, AllocatorStats>> tags = allocator_stats_by_tag();
     std::erase_if(tags, [](const auto& tag) {

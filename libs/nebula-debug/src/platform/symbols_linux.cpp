@@ -88,6 +88,12 @@ public:
         return lines_.emplace(return_address, std::move(line)).first->second;
     }
 
+    bool in_system_module(std::uintptr_t return_address) {
+        std::lock_guard lock(mutex_);
+        Dwfl_Module* module = module_of(return_address - 1);
+        return module != nullptr && is_system_module(module);
+    }
+
 private:
     // The system's libraries (libc, libstdc++) have their line tables only in debug packages
     // (libc6-dbg), whose DWARF is compressed: reading it decompresses all of it (10 MiB for libc),
@@ -252,6 +258,10 @@ Symbols& symbols() {
 
 std::string function_name(const void* return_address) {
     return symbols().name_of(reinterpret_cast<std::uintptr_t>(return_address));
+}
+
+bool in_system_library(const void* return_address) {
+    return symbols().in_system_module(reinterpret_cast<std::uintptr_t>(return_address));
 }
 
 std::string source_line(const void* return_address) {

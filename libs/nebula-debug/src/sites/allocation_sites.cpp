@@ -70,6 +70,7 @@ std::string readable_name(std::string name) {
 struct NamedSite {
     std::vector<std::string> frames;
     std::vector<std::string> lines;
+    std::vector<bool> system_frames;
     std::string tag;
     double live_count = 0;
     double live_bytes = 0;
@@ -105,16 +106,20 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
         }
         std::vector<std::string> frames;
         std::vector<std::string> lines;
+        std::vector<bool> system_frames;
         frames.reserve(site.depth);
         lines.reserve(site.depth);
+        system_frames.reserve(site.depth);
         for (std::size_t f = tracker_frames(names); f < names.size(); ++f) {
             frames.push_back(names[f].empty() ? "?" : std::move(names[f]));
             lines.push_back(platform::source_line(site.frames[f]));
+            system_frames.push_back(platform::in_system_library(site.frames[f]));
         }
         NamedSite& named = merged[{site.tag, frames, lines}];
         if (named.tag.empty()) {
             named.frames = std::move(frames);
             named.lines = std::move(lines);
+            named.system_frames = std::move(system_frames);
             named.tag = std::string(memory_tag_name(MemoryTag{site.tag}));
         }
         named.live_count += site.live_count;
@@ -146,7 +151,7 @@ std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::siz
     for (NamedSite& site : named) {
         result.push_back({std::move(site.frames), std::move(site.tag), rounded(site.live_bytes),
                           rounded(site.live_count), rounded(site.allocated_bytes),
-                          site.live_samples, std::move(site.lines)});
+                          site.live_samples, std::move(site.lines), std::move(site.system_frames)});
     }
     return result;
 }
@@ -189,6 +194,7 @@ bool write_heap_profile(const std::string& path, std::string* error) {
             // than the standard library's allocate and construct_at.
             AllocationSite read;
             read.frames = std::move(site.frames);
+            read.system_frames = std::move(site.system_frames);
             const std::string_view own = site_function(read);
             const auto first =
                 std::find_if(read.frames.begin(), read.frames.end(),

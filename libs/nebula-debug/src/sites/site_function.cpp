@@ -146,9 +146,10 @@ std::string_view function_base_name(std::string_view name) noexcept {
 }
 
 std::string_view site_function(const AllocationSite& site) noexcept {
-    for (const std::string& frame : site.frames) {
-        if (!is_implementation(frame)) {
-            return frame;
+    for (std::size_t i = 0; i < site.frames.size(); ++i) {
+        const bool system = i < site.system_frames.size() && site.system_frames[i];
+        if (!system && !is_implementation(site.frames[i])) {
+            return site.frames[i];
         }
     }
     return site.frames.empty() ? std::string_view() : std::string_view(site.frames.front());

@@ -40,6 +40,8 @@ struct AllocationSite {
     std::size_t live_samples = 0;     // samples behind live_bytes: its error is ~1/sqrt(this)
     std::vector<std::string> lines;   // per frame, the call's "file.cpp:71" ("" where the
                                       // module has no debug information)
+    std::vector<bool> system_frames;  // per frame, true where it is in a system library (the C
+                                      // and C++ runtimes: printf, strdup), not the program's code
 };
 
 // The relative standard error of a site's live estimates: 1/sqrt(live_samples) (0.1: +-10%).
@@ -56,7 +58,8 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 
 // The first frame that is the program's own code rather than the standard library's
 // (std::vector<...>::_M_realloc_insert, std::construct_at, ...) or the C library's
-// (__libc_start_call_main, libc.so.6+0x9a1c): what a person reads as "which code".
+// (__libc_start_call_main, libc.so.6+0x9a1c, and any frame in system_frames): what a person
+// reads as "which code".
 // The innermost frame when no frame is the program's; "" for a site with no frames.
 std::string_view site_function(const AllocationSite& site) noexcept;
 
