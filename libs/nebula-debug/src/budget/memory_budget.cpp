@@ -426,9 +426,12 @@ void MemoryBudget::log_peak_summary() const {
                  format_memory(total.current_bytes), budget_text(total.budget_bytes));
     if (tracking_allocator_enabled()) {
         const AllocatorStats stats = allocator_stats();
-        logger->info("Allocator peak {} (current {}, {} live allocations)",
+        // The tracker's own memory is not in the program's peak: it is the overhead, the same
+        // number as the panel's and the snapshot's.
+        logger->info("Allocator peak {} (current {}, {} live allocations); tracking overhead {}",
                      format_memory(stats.peak_allocated_bytes),
-                     format_memory(stats.allocated_bytes), stats.live_allocations());
+                     format_memory(stats.allocated_bytes), stats.live_allocations(),
+                     format_memory(tracking_overhead_bytes()));
     }
 }
 
