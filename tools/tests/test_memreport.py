@@ -201,6 +201,76 @@ class OnTheDemosFiles(Scratch):
         self.assertRegex(readable.stdout, r"\nChunks .* \+[0-9.]+ [KMG]?B \(\+[0-9.]+%\)")
 
 
+class CheckWordingAndPlot(Scratch):
+    """What check says between the warning threshold and the budget, and past the budget; plot
+    without matplotlib, and a short capture's few resident readings."""
+
+    MIB = 1 << 20
+
+    def snapshot_with(self, peak, budget, threshold=0.8):
+        row = {"name": "Textures", "current_bytes": 1000, "peak_bytes": peak,
+               "budget_bytes": budget, "allocator_bytes": 1000, "allocation_count": 1}
+        document = {"subsystems": [row], "warning_threshold": threshold,
+                    "allocator": {key: 0 for key in memreport.ALLOCATOR_KEYS},
+                    "resident": {key: 0 for key in memreport.RESIDENT_KEYS}}
+        return self.write("snapshot.json", json.dumps(document))
+
+    def test_between_the_threshold_and_the_budget_is_not_over_budget(self):
+        budget = 4 * self.MIB
+        result = run("check", self.snapshot_with(int(budget * 0.808), budget))
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertNotIn("OVER BUDGET", result.stdout)
+        self.assertIn("PAST WARNING THRESHOLD", " ".join(table_row(result.stdout, "Textures")))
+        self.assertIn("check: 1 problem: Textures peaked at 3.2 MB, past the warning threshold "
+                      "3.2 MB (80.8% of its budget of 4.0 MB)".replace("3.2 MB", "3.23 MB", 1)
+                      .replace("3.2 MB", "3.20 MB", 1).replace("4.0 MB", "4.00 MB"),
+                      result.stdout)
+
+    def test_past_the_budget_is_over_budget(self):
+        budget = 4 * self.MIB
+        result = run("check", self.snapshot_with(budget + 1, budget))
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("OVER BUDGET", " ".join(table_row(result.stdout, "Textures")))
+        self.assertNotIn("PAST WARNING THRESHOLD", result.stdout)
+        self.assertIn("Textures peaked at 4194305 B, over its budget of 4194304 B", result.stdout)
+
+    def test_under_the_threshold_is_ok(self):
+        budget = 4 * self.MIB
+        result = run("check", self.snapshot_with(int(budget * 0.79), budget))
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(table_row(result.stdout, "Textures")[-1], "ok")
+
+    def test_amounts_that_differ_read_differently(self):
+        self.assertEqual(memreport.format_distinct(3 * self.MIB, 3 * self.MIB), ["3.0 MB"] * 2)
+        self.assertEqual(memreport.format_distinct(3_372_220, 3_355_443), ["3.22 MB", "3.20 MB"])
+        self.assertEqual(memreport.format_distinct(3_355_444, 3_355_443),
+                         ["3355444 B", "3355443 B"])
+        self.assertEqual(memreport.format_distinct(512, 2048), ["512 B", "2.0 KB"])
+
+    def test_plot_without_matplotlib_says_how_to_get_it(self):
+        hidden = self.scratch / "no-matplotlib" / "matplotlib"
+        hidden.mkdir(parents=True)
+        (hidden / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+        capture = self.write("capture.csv", BadInput.capture_text(self))
+        result = subprocess.run(
+            [sys.executable, str(TOOL), "plot", str(capture), "-o", str(self.scratch / "x.png")],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(hidden.parent)})
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+        for hint in ("python3-matplotlib", "/usr/bin/python3", "pip install matplotlib",
+                     sys.executable):
+            self.assertIn(hint, result.stderr)
+
+    @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "needs matplotlib")
+    def test_a_short_captures_few_resident_readings_are_drawn(self):
+        capture = self.write("capture.csv", BadInput.capture_text(self))
+        picture = self.scratch / "short.png"
+        result = run("plot", capture, "-o", picture)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(picture.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+
+
 class BadInput(Scratch):
     """Every way a file can be wrong: exit status 2 and one line naming it, no traceback."""
 

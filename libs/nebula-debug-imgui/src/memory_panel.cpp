@@ -98,7 +98,8 @@ constexpr ColumnSpec kColumns[] = {
      kNumber, "1023.9 MB"},
     {"Gap",
      "Allocator minus Current. Container slack keeps a steady gap;\n"
-     "a gap that keeps growing is memory the subsystem no longer counts: a leak.",
+     "a gap that keeps growing is memory the subsystem no longer counts: a leak.\n"
+     "Negative: the subsystem reports memory the allocator never held (GPU memory).",
      kNumber, "+1023.9 MB"},
     {"Peak", "Highest Current since the start or the last \"Reset peaks\".", kNumber, "1023.9 MB"},
     {"Budget", "The subsystem's budget; N/A when it has none.", kNumber, "1023.9 MB"},
@@ -278,6 +279,13 @@ void draw_allocator_cells(const BudgetRow& row, const PanelRow& panel_row,
         const bool suspect = leak_watch != nullptr && leak_watch->is_suspect(row.name);
         if (!suspect) {
             right_aligned_text(text);
+            if (gap < 0 && ImGui::IsItemHovered()) {
+                ImGui::SetTooltip(
+                    "\"%s\" reports %s more than the allocator holds under its tag: memory the\n"
+                    "CPU allocator never held, such as GPU textures and buffers or mapped files.\n"
+                    "Normal for such a subsystem; a leak shows as a growing positive gap.",
+                    row.name.c_str(), format_memory(magnitude).c_str());
+            }
             return;
         }
         ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, kLeakGapCellColor);
@@ -659,20 +667,11 @@ constexpr const char* kNoSamplesMessage =
     "None of its live blocks was sampled yet: the larger a site's share of the bytes\n"
     "allocated, the sooner it shows.";
 
-// A function's name without its parameter list, which the stack in the tooltip still shows:
-// "nebula::demo::build_chunk_mesh(nebula::demo::PaddedBlocks const&)" -> "...::build_chunk_mesh".
+// A function's name without its return type and parameter list, which the stack in the tooltip
+// still shows: "nebula::demo::build_chunk_mesh(nebula::demo::PaddedBlocks const&)" ->
+// "...::build_chunk_mesh", and "decltype (...) std::construct_at<T>(T*)" -> "std::construct_at<T>".
 std::string_view without_parameters(std::string_view name) {
-    int depth = 0;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        if (name[i] == '<') {
-            ++depth;
-        } else if (name[i] == '>') {
-            --depth;
-        } else if (name[i] == '(' && depth == 0 && i > 0) {
-            return name.substr(0, i);
-        }
-    }
-    return name;
+    return function_base_name(name);
 }
 
 // The site's function and the line it allocates at: one function's sites at different lines

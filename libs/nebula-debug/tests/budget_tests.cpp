@@ -408,6 +408,7 @@ TEST_F(MemoryBudgetWarnings, PeakSummaryLogsEveryRowAndTheTotal) {
     if (nd::tracking_allocator_enabled()) {
         ASSERT_EQ(info.size(), 4u);
         EXPECT_THAT(info[3], HasSubstr("Allocator peak "));
+        EXPECT_THAT(info[3], HasSubstr("; tracking overhead "));
         info.pop_back();
     }
     EXPECT_EQ(info, expected);

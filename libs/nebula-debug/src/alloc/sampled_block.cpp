@@ -12,9 +12,10 @@ bool record_sample(void* block, std::uint64_t size, std::uint16_t tag) noexcept 
     // a cancellation must not unwind out of the noexcept allocation function that sampled.
     const platform::CancellationOff no_cancellation;
     // What the unwinder allocates for itself (libunwind's per-thread caches) is the tracker's
-    // doing, not the code under the current tag's.
+    // doing, not the code under the current tag's: tracking overhead, not the program's memory.
+    static const MemoryTag tracker_tag = memory_tag(kTrackerTagName);
     const std::uint16_t current_tag = t_current_tag;
-    t_current_tag = kUntagged.index;
+    t_current_tag = tracker_tag.index;
     // Read again: the thread may have registered while counting this very allocation.
     const bool recorded = sites::record_sample(t_counters->sampler, block, size, tag);
     t_current_tag = current_tag;

@@ -26,6 +26,9 @@ constexpr TagName make_untagged_name() {
 
 constinit std::array<TagName, kMaxMemoryTags> g_tag_names{make_untagged_name()};
 constinit std::atomic<std::uint32_t> g_tag_count{1};
+// Which tags are the tracker's own (kTrackerTagName, kTrackerSymbolsTagName), one bit per index:
+// publishing a tag's bytes asks, so the answer is a load, not a comparison of names.
+constinit std::array<std::atomic<std::uint64_t>, (kMaxMemoryTags + 63) / 64> g_tracker_tags{};
 constinit detail::SpinLock g_registration_lock;
 
 std::string_view truncated(std::string_view name) noexcept {
@@ -72,8 +75,18 @@ MemoryTag memory_tag(std::string_view name) noexcept {
     TagName& slot = g_tag_names[count];
     std::copy(name.begin(), name.end(), slot.text.begin());
     slot.length = name.size();
+    if (name == kTrackerTagName || name == kTrackerSymbolsTagName) {
+        g_tracker_tags[count / 64].fetch_or(std::uint64_t{1} << (count % 64),
+                                            std::memory_order_relaxed);
+    }
     g_tag_count.store(count + 1, std::memory_order_release);
     return MemoryTag{static_cast<std::uint16_t>(count)};
+}
+
+bool is_tracker_tag(MemoryTag tag) noexcept {
+    return tag.index < kMaxMemoryTags &&
+           ((g_tracker_tags[tag.index / 64].load(std::memory_order_relaxed) >> (tag.index % 64)) &
+            1) != 0;
 }
 
 std::string_view memory_tag_name(MemoryTag tag) noexcept {

@@ -92,11 +92,17 @@ struct PublishSequences {
 
 // Sequence first, bytes second, both sequentially consistent (a locked add on x86 either way):
 // whoever reads the bytes and then the same sequence number as a mark knows that no publish after
-// the mark is in the bytes it read.
+// the mark is in the bytes it read. The tracker's own tags stay out of the process's totals.
 PublishSequences publish(std::uint16_t tag, std::int64_t bytes) noexcept {
     SharedTotals& tag_totals = g_tag_totals[tag];
     const std::uint64_t tag_sequence = tag_totals.publish_sequence.fetch_add(1, kSequential) + 1;
     const std::int64_t tag_bytes = tag_totals.published_bytes.fetch_add(bytes, kSequential) + bytes;
+    if (is_tracker_tag(MemoryTag{tag})) {
+        if (bytes > 0) {
+            raise_peak(tag_totals.peak_bytes, tag_bytes);
+        }
+        return {tag_sequence, g_process_totals.publish_sequence.load(kSequential)};
+    }
     const std::uint64_t process_sequence =
         g_process_totals.publish_sequence.fetch_add(1, kSequential) + 1;
     const std::int64_t process_bytes =
@@ -120,6 +126,9 @@ void raise_peak_to_unpublished_peak(std::uint16_t tag, const TagCounters& counte
     const std::int64_t tag_bytes = tag_totals.published_bytes.load(kSequential);
     if (tag_totals.publish_sequence.load(kSequential) == tag_mark) {
         raise_peak(tag_totals.peak_bytes, tag_bytes + unpublished_peak);
+    }
+    if (is_tracker_tag(MemoryTag{tag})) {
+        return;
     }
     const std::int64_t process_bytes = g_process_totals.published_bytes.load(kSequential);
     if (g_process_totals.publish_sequence.load(kSequential) == process_mark) {
@@ -354,9 +363,13 @@ AllocatorStats to_stats(const TagSnapshot& snapshot, std::atomic<std::int64_t>& 
     return stats;
 }
 
+// The process's totals: every tag but the tracker's own.
 TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
     TagSnapshot total;
     for (std::size_t i = 0; i < count; ++i) {
+        if (is_tracker_tag(MemoryTag{static_cast<std::uint16_t>(i)})) {
+            continue;
+        }
         total.current_bytes += snapshots[i].current_bytes;
         total.allocations += snapshots[i].allocations;
         total.deallocations += snapshots[i].deallocations;
@@ -457,13 +470,18 @@ std::size_t tracking_overhead_bytes() noexcept {
                             thread->quarantine.held_bytes.load(std::memory_order_relaxed);
         }
     }
-    MemoryTag symbols;
-    const std::size_t symbol_bytes = find_memory_tag(kTrackerSymbolsTagName, symbols)
-                                         ? allocator_stats(symbols).allocated_bytes
-                                         : 0;
-    return allocator_stats().live_allocations() * kBlockHeaderBytes + pool_bytes +
-           detail::aligned_table::bytes() + detail::sites::table_stats().bytes + symbol_bytes +
-           static_cast<std::size_t>(cached_bytes);
+    std::size_t live_allocations = allocator_stats().live_allocations();
+    std::size_t own_bytes = 0;
+    for (const std::string_view name : {kTrackerTagName, kTrackerSymbolsTagName}) {
+        MemoryTag tag;
+        if (find_memory_tag(name, tag)) {
+            const AllocatorStats own = allocator_stats(tag);
+            own_bytes += own.allocated_bytes;
+            live_allocations += own.live_allocations();
+        }
+    }
+    return live_allocations * kBlockHeaderBytes + pool_bytes + detail::aligned_table::bytes() +
+           detail::sites::table_stats().bytes + own_bytes + static_cast<std::size_t>(cached_bytes);
 }
 
 void set_sampling_interval(std::size_t mean_bytes) noexcept {

@@ -99,15 +99,31 @@ void log_live_memory_now() {
     log_live_memory();
 }
 
+// NEBULA_LEAK_REPORT=1: the report at exit, registered before main. This file is linked into
+// every program that links nebula::debug, whatever the program calls: nebula::debug's link options
+// name the function below as undefined (--undefined), which pulls this object out of the archive.
+[[maybe_unused]] const bool g_live_memory_report_requested = [] {
+    if (detail::options::value(detail::options::Option::leak_report) == 1) {
+        log_live_memory_at_exit();
+    }
+    return true;
+}();
+
 }  // namespace
 
 void log_live_memory(std::size_t sites_per_tag) {
     if (!tracking_allocator_enabled()) {
         return;
     }
+    // The report's own memory is the tracker's, not what the program left allocated.
+    const MemoryScope scope(kTrackerTagName);
     const auto logger = memory_logger();
     std::vector<std::pair<std::string, AllocatorStats>> tags = allocator_stats_by_tag();
-    std::erase_if(tags, [](const auto& tag) { return tag.second.allocated_bytes == 0; });
+    std::erase_if(tags, [](const auto& tag) {
+        MemoryTag found;
+        return tag.second.allocated_bytes == 0 ||
+               (find_memory_tag(tag.first, found) && is_tracker_tag(found));
+    });
     std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
         return a.second.allocated_bytes > b.second.allocated_bytes;
     });
@@ -143,3 +159,6 @@ void log_live_memory_at_exit() {
 }
 
 }  // namespace nebula::debug
+
+// The symbol nebula::debug's link options ask for (see g_live_memory_report_requested).
+extern "C" void nebula_debug_link_live_memory_report() {}

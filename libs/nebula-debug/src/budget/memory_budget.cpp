@@ -1,10 +1,8 @@
 // MemoryBudget: per-subsystem reports, budgets, threshold warnings and pressure callbacks.
-#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "memory_log.hpp"
-#include "options.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -12,8 +10,6 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <iterator>
 #include <limits>
@@ -41,16 +37,6 @@ std::shared_ptr<spdlog::logger> memory_logger() {
 }
 
 namespace {
-
-// NEBULA_LEAK_REPORT=1: the live-memory report at exit (leak_watch.hpp). Here, beside the logger,
-// because every program that uses budgets links this file: the report's own file would be
-// linked only into programs that call it.
-[[maybe_unused]] const bool g_live_memory_report_requested = [] {
-    if (detail::options::value(detail::options::Option::leak_report) == 1) {
-        log_live_memory_at_exit();
-    }
-    return true;
-}();
 
 __extension__ typedef unsigned __int128 uint128;
 
@@ -440,9 +426,12 @@ void MemoryBudget::log_peak_summary() const {
                  format_memory(total.current_bytes), budget_text(total.budget_bytes));
     if (tracking_allocator_enabled()) {
         const AllocatorStats stats = allocator_stats();
-        logger->info("Allocator peak {} (current {}, {} live allocations)",
+        // The tracker's own memory is not in the program's peak: it is the overhead, the same
+        // number as the panel's and the snapshot's.
+        logger->info("Allocator peak {} (current {}, {} live allocations); tracking overhead {}",
                      format_memory(stats.peak_allocated_bytes),
-                     format_memory(stats.allocated_bytes), stats.live_allocations());
+                     format_memory(stats.allocated_bytes), stats.live_allocations(),
+                     format_memory(tracking_overhead_bytes()));
     }
 }
 

@@ -46,7 +46,12 @@ nlohmann::ordered_json allocator_json() {
     allocator["untagged_bytes"] = allocator_stats(kUntagged).allocated_bytes;
     allocator["tracking_overhead_bytes"] = tracking_overhead_bytes();
     nlohmann::ordered_json tags = nlohmann::ordered_json::array();
+    std::uint16_t index = 0;
     for (const auto& [name, stats] : allocator_stats_by_tag()) {
+        // The tracker's own tags are in tracking_overhead_bytes, not the program's tags.
+        if (is_tracker_tag(MemoryTag{index++})) {
+            continue;
+        }
         nlohmann::ordered_json tag = {{"name", name}};
         tag.update(stats_json(stats));
         tags.push_back(std::move(tag));

@@ -17,6 +17,10 @@ namespace nebula::debug::platform {
 // once.
 std::string function_name(const void* return_address);
 
+// Whether the module holding `return_address` is one of the system's libraries (the C and C++
+// runtimes, anything under /usr or /lib): code the program calls, not the program's own.
+bool in_system_library(const void* return_address);
+
 // The source line of the call that `return_address` returns from, as "file.cpp:71" (the file's
 // name without its directories); "" when the module has no line table (no debug information).
 std::string source_line(const void* return_address);

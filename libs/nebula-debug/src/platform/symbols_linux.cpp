@@ -21,6 +21,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -87,13 +88,58 @@ public:
         }
         const Dwarf_Addr address = return_address - 1;
         std::string line;
-        if (Dwfl_Module* module = module_of(address); module != nullptr) {
+        if (Dwfl_Module* module = module_of(address);
+            module != nullptr && !is_system_module(module)) {
             line = source_line_of(module, address);
         }
         return lines_.emplace(return_address, std::move(line)).first->second;
     }
 
+    bool in_system_module(std::uintptr_t return_address) {
+        std::lock_guard lock(mutex_);
+        Dwfl_Module* module = module_of(return_address - 1);
+        return module != nullptr && is_system_module(module);
+    }
+
 private:
+    // The system's libraries (libc, libstdc++) have their line tables only in debug packages
+    // (libc6-dbg), whose DWARF is compressed: reading it decompresses all of it (10 MiB for libc),
+    // for lines no site shows (a site reads as the program's code, and its line is there).
+    static bool is_system_module(Dwfl_Module* module) {
+        const char* name =
+            dwfl_module_info(module, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+        const std::string_view path = name != nullptr ? name : "";
+        return path.starts_with("/usr/") || path.starts_with("/lib") || path.starts_with("[");
+    }
+
+    // The compilation unit holding `address`. dwfl_module_addrdie finds it through
+    // .debug_aranges, which clang does not emit by default (GCC does), and takes an address past
+    // the last range it knows for the unit before it: so its answer is checked against the unit's
+    // own ranges. Otherwise every unit's DIE says which addresses it covers (DW_AT_low_pc/high_pc
+    // or DW_AT_ranges), and only those DIEs are read, not the units' contents.
+    static Dwarf_Die* unit_of(Dwfl_Module* module, Dwarf_Addr address, Dwarf_Addr* bias,
+                              Dwarf_Die* storage) {
+        if (Dwarf_Die* unit = dwfl_module_addrdie(module, address, bias);
+            unit != nullptr && dwarf_haspc(unit, address - *bias) > 0) {
+            return unit;
+        }
+        Dwarf* dwarf = dwfl_module_getdwarf(module, bias);
+        if (dwarf == nullptr) {
+            return nullptr;
+        }
+        Dwarf_Off offset = 0;
+        Dwarf_Off next = 0;
+        std::size_t header_size = 0;
+        while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+            if (dwarf_offdie(dwarf, offset + header_size, storage) != nullptr &&
+                dwarf_haspc(storage, address - *bias) > 0) {
+                return storage;
+            }
+            offset = next;
+        }
+        return nullptr;
+    }
+
     // In optimised code the instruction's own line is often inside something inlined into the
     // function (std::vector's allocate in new_allocator.h): the line a person wants is in their own
     // code. So the candidates are the call sites of the functions inlined at the address,
@@ -102,7 +148,8 @@ private:
     static std::string source_line_of(Dwfl_Module* module, Dwarf_Addr address) {
         std::vector<std::pair<std::string, int>> candidates;
         Dwarf_Addr bias = 0;
-        Dwarf_Die* unit = dwfl_module_addrdie(module, address, &bias);
+        Dwarf_Die unit_storage;
+        Dwarf_Die* unit = unit_of(module, address, &bias, &unit_storage);
         Dwarf_Die* scopes = nullptr;
         const int count = unit != nullptr ? dwarf_getscopes(unit, address - bias, &scopes) : 0;
         // dwarf_getscopes stops at the innermost inlined instance; the chain of inlined calls
@@ -136,10 +183,9 @@ private:
         std::free(chain);
         std::free(scopes);
         int number = 0;
-        Dwfl_Line* entry = dwfl_module_getsrc(module, address);
-        if (const char* file =
-                entry != nullptr ? dwfl_lineinfo(entry, nullptr, &number, nullptr, nullptr, nullptr)
-                                 : nullptr) {
+        Dwarf_Line* entry = unit != nullptr ? dwarf_getsrc_die(unit, address - bias) : nullptr;
+        if (const char* file = entry != nullptr ? dwarf_linesrc(entry, nullptr, nullptr) : nullptr;
+            file != nullptr && dwarf_lineno(entry, &number) == 0) {
             candidates.emplace_back(file, number);
         }
         if (candidates.empty()) {
@@ -175,9 +221,26 @@ private:
         dwfl_report_end(session_, nullptr, nullptr);
     }
 
+    // A module's separate debug information (a system library's symbol table in its debug
+    // package) is looked for on this machine only, by build ID: libdw's standard search would
+    // otherwise load its debuginfod client (libcurl, GnuTLS, libcrypto: 5 MiB resident) for every
+    // module without one, to ask servers that DEBUGINFOD_URLS names. When it names some, that
+    // search is the user's choice.
+    static int find_debuginfo(Dwfl_Module* module, void** user_data, const char* module_name,
+                              Dwarf_Addr base, const char* file_name, const char* debuglink_file,
+                              GElf_Word debuglink_crc, char** debuginfo_file_name) {
+        const char* servers = std::getenv("DEBUGINFOD_URLS");
+        if (servers != nullptr && *servers != '\0') {
+            return dwfl_standard_find_debuginfo(module, user_data, module_name, base, file_name,
+                                                debuglink_file, debuglink_crc, debuginfo_file_name);
+        }
+        return dwfl_build_id_find_debuginfo(module, user_data, module_name, base, file_name,
+                                            debuglink_file, debuglink_crc, debuginfo_file_name);
+    }
+
     static constexpr Dwfl_Callbacks kCallbacks = {
         .find_elf = dwfl_linux_proc_find_elf,
-        .find_debuginfo = dwfl_standard_find_debuginfo,
+        .find_debuginfo = find_debuginfo,
         .section_address = nullptr,
         .debuginfo_path = nullptr,
     };
@@ -207,6 +270,10 @@ Symbols& symbols() {
 std::string function_name(const void* return_address) {
     const CancellationOff no_cancellation;
     return symbols().name_of(reinterpret_cast<std::uintptr_t>(return_address));
+}
+
+bool in_system_library(const void* return_address) {
+    return symbols().in_system_module(reinterpret_cast<std::uintptr_t>(return_address));
 }
 
 std::string source_line(const void* return_address) {

@@ -33,6 +33,10 @@ std::string function_name(const void* return_address) {
     return std::string(name) + offset;
 }
 
+bool in_system_library(const void*) {
+    return false;  // frames read module+offset: the reader sees the module
+}
+
 std::string source_line(const void*) {
     return {};  // function_name's module+offset is what addr2line needs
 }

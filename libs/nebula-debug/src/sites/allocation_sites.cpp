@@ -72,6 +72,7 @@ std::string readable_name(std::string name) {
 struct NamedSite {
     std::vector<std::string> frames;
     std::vector<std::string> lines;
+    std::vector<bool> system_frames;
     std::string tag;
     double live_count = 0;
     double live_bytes = 0;
@@ -94,7 +95,10 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
         merged;
     for (std::size_t i = 0; i < count; ++i) {
         const sites::SiteTotals& site = raw[i];
-        if (tag_filter != nullptr && site.tag != tag_filter->index) {
+        // The tracker's own allocations (libdw's, the unwinder's) are overhead, not sites,
+        // unless their tag is asked for by name.
+        if (tag_filter != nullptr ? site.tag != tag_filter->index
+                                  : is_tracker_tag(MemoryTag{site.tag})) {
             continue;
         }
         std::vector<std::string> names;
@@ -104,16 +108,20 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
         }
         std::vector<std::string> frames;
         std::vector<std::string> lines;
+        std::vector<bool> system_frames;
         frames.reserve(site.depth);
         lines.reserve(site.depth);
+        system_frames.reserve(site.depth);
         for (std::size_t f = tracker_frames(names); f < names.size(); ++f) {
             frames.push_back(names[f].empty() ? "?" : std::move(names[f]));
             lines.push_back(platform::source_line(site.frames[f]));
+            system_frames.push_back(platform::in_system_library(site.frames[f]));
         }
         NamedSite& named = merged[{site.tag, frames, lines}];
         if (named.tag.empty()) {
             named.frames = std::move(frames);
             named.lines = std::move(lines);
+            named.system_frames = std::move(system_frames);
             named.tag = std::string(memory_tag_name(MemoryTag{site.tag}));
         }
         named.live_count += site.live_count;
@@ -145,7 +153,7 @@ std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::siz
     for (NamedSite& site : named) {
         result.push_back({std::move(site.frames), std::move(site.tag), rounded(site.live_bytes),
                           rounded(site.live_count), rounded(site.allocated_bytes),
-                          site.live_samples, std::move(site.lines)});
+                          site.live_samples, std::move(site.lines), std::move(site.system_frames)});
     }
     return result;
 }
@@ -178,10 +186,24 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 }
 
 bool write_heap_profile(const std::string& path, std::string* error) {
+    // The profile's own buffers are the tracker's memory too.
+    const MemoryScope scope(kTrackerSymbolsTagName);
     try {
         std::vector<detail::ProfileSite> profile;
         for (NamedSite& site : named_sites(nullptr)) {
-            profile.push_back({std::move(site.frames), std::move(site.tag), site.live_count,
+            // Each stack starts at the program's own code (site_function), so that pprof's flat
+            // column, which goes to a stack's first frame, names the program's functions rather
+            // than the standard library's allocate and construct_at.
+            AllocationSite read;
+            read.frames = std::move(site.frames);
+            read.system_frames = std::move(site.system_frames);
+            const std::string_view own = site_function(read);
+            const auto first =
+                std::find_if(read.frames.begin(), read.frames.end(),
+                             [&](const std::string& frame) { return frame.data() == own.data(); });
+            read.frames.erase(read.frames.begin(),
+                              first != read.frames.end() ? first : read.frames.begin());
+            profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
                                site.live_bytes, site.allocated_count, site.allocated_bytes});
         }
         return detail::write_heap_profile_file(profile, sampling_interval(), path, error);

@@ -5,6 +5,7 @@
 #include "sampler.hpp"
 
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
 
 #include <cmath>
 #include <ctime>
@@ -58,6 +59,8 @@ std::int64_t next_gap(SamplerState& state) noexcept {
     g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
     g_seed = options::value(options::Option::sampling_seed);
     if (g_interval.load(std::memory_order_relaxed) != 0) {
+        // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
+        const MemoryScope scope(kTrackerTagName);
         void* frames[4];
         platform::capture_stack(frames, 4);
     }

@@ -40,6 +40,8 @@ struct AllocationSite {
     std::size_t live_samples = 0;     // samples behind live_bytes: its error is ~1/sqrt(this)
     std::vector<std::string> lines;   // per frame, the call's "file.cpp:71" ("" where the
                                       // module has no debug information)
+    std::vector<bool> system_frames;  // per frame, true where it is in a system library (the C
+                                      // and C++ runtimes: printf, strdup), not the program's code
 };
 
 // The relative standard error of a site's live estimates: 1/sqrt(live_samples) (0.1: +-10%).
@@ -55,9 +57,21 @@ std::vector<AllocationSite> live_allocation_sites(std::size_t max_sites = 20);
 std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::size_t max_sites = 20);
 
 // The first frame that is the program's own code rather than the standard library's
-// (std::vector<...>::_M_realloc_insert, std::allocator, ...): what a person reads as "which code".
-// The innermost frame when every frame is the standard library's; "" for a site with no frames.
+// (std::vector<...>::_M_realloc_insert, std::construct_at, ...) or the C library's
+// (__libc_start_call_main, libc.so.6+0x9a1c, and any frame in system_frames): what a person
+// reads as "which code".
+// The innermost frame when no frame is the program's; "" for a site with no frames.
 std::string_view site_function(const AllocationSite& site) noexcept;
+
+// A demangled function name without its return type, parameter list, qualifiers and clone
+// suffixes: the name it is known by, as a view into `name`.
+//   "decltype (::new ((void*)(0)) T()) std::construct_at<T>(T*)" -> "std::construct_at<T>"
+//   "main::{lambda(int)#1}::operator()(int) const"              ->
+//   "main::{lambda(int)#1}::operator()"
+//   "(anonymous namespace)::Loader::load(int) [clone .cold]"     -> "(anonymous
+//   namespace)::Loader::load"
+// A name that is not a function's signature ("libc.so.6+0x9a1c", "malloc") comes back whole.
+std::string_view function_base_name(std::string_view name) noexcept;
 
 // site_function() with its line and up to `callers` of its callers, outermost last, for one-line
 // reports: "build_chunk_mesh(...) at mesher.cpp:71 <- MeshStore::build_pending(...) <- ...".

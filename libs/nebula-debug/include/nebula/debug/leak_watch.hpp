@@ -71,8 +71,10 @@ void log_live_memory(std::size_t sites_per_tag = 5);
 
 // Logs log_live_memory() as the process exits: after main returns and after the static objects
 // constructed after this call are destroyed. Once per process, however often it is called.
-// NEBULA_LEAK_REPORT=1 in the environment does it at start-up, before main; NEBULA_LEAK_REPORT=0
-// makes this call do nothing (a program that turns it on by default is turned off that way).
+// NEBULA_LEAK_REPORT=1 in the environment does it at start-up, before main, in every program that
+// links nebula::debug (budgets or not); NEBULA_LEAK_REPORT=0 makes this call do nothing (a program
+// that turns it on by default is turned off that way). The tracker's own memory (symbol tables)
+// is not in the report: it is tracking overhead.
 void log_live_memory_at_exit();
 
 }  // namespace nebula::debug

@@ -62,11 +62,17 @@ struct MemoryTag {
 
 inline constexpr MemoryTag kUntagged{};
 inline constexpr std::string_view kUntaggedName = "Untagged";
-// The tag of what naming allocation sites allocates (the program's symbol and line tables, read
-// when sites are first read): the tracker's own, counted in tracking_overhead_bytes().
+// The tracker's own tags: what naming allocation sites allocates (the program's symbol and line
+// tables, read when sites are first read), and what the tracker allocates otherwise (loading the
+// unwinder, its per-thread caches). Counted in tracking_overhead_bytes(), not in allocator_stats()
+// and its peak, sites, heap profiles, snapshots or the exit report; allocator_stats(tag) and
+// allocator_stats_by_tag() still read the tags themselves.
 inline constexpr std::string_view kTrackerSymbolsTagName = "nebula-debug symbols";
+inline constexpr std::string_view kTrackerTagName = "nebula-debug";
+// True for the tags above.
+bool is_tracker_tag(MemoryTag tag) noexcept;
 
-AllocatorStats allocator_stats() noexcept;             // whole process
+AllocatorStats allocator_stats() noexcept;  // whole process, the tracker's own tags excepted
 AllocatorStats allocator_stats(std::string_view tag);  // one tag (zeros if unknown)
 AllocatorStats allocator_stats(MemoryTag tag) noexcept;
 bool tracking_allocator_enabled() noexcept;  // false when compiled out
@@ -86,12 +92,14 @@ std::string_view memory_tag_name(MemoryTag tag) noexcept;
 // The tag this thread's allocations are charged to now (the innermost MemoryScope's).
 MemoryTag current_memory_tag() noexcept;
 
-// Every registered tag, in registration order (Untagged first), with its statistics.
+// Every registered tag, in registration order (Untagged first), with its statistics; the
+// tracker's own tags among them (is_tracker_tag), which reports leave out.
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
 
 // What the tracking itself costs in memory: block headers of live allocations, the pool of
-// per-thread counters, the blocks the threads' caches hold, the sampled sites' tables and the
-// symbol tables read to name them (tag kTrackerSymbolsTagName) (Unreal calls this LLMOverhead).
+// per-thread counters, the blocks the threads' caches hold, the sampled sites' tables, and what
+// the tracker's own tags hold (the symbol tables read to name sites, the unwinder's memory)
+// (Unreal calls this LLMOverhead).
 std::size_t tracking_overhead_bytes() noexcept;
 
 // The per-thread block cache. A block of up to kMaxCachedBlockBytes that a thread frees is kept
