@@ -85,6 +85,9 @@ bool find_memory_tag(std::string_view name, MemoryTag& tag) noexcept;
 std::string_view memory_tag_name(MemoryTag tag) noexcept;
 // The tag this thread's allocations are charged to now (the innermost MemoryScope's).
 MemoryTag current_memory_tag() noexcept;
+// Makes `tag` this thread's current tag and returns the one it replaces: what MemoryScope does,
+// for code that cannot hold a scope object (the C API, a job system resuming a task elsewhere).
+MemoryTag exchange_memory_tag(MemoryTag tag) noexcept;
 
 // Every registered tag, in registration order (Untagged first), with its statistics.
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag();
