@@ -74,6 +74,10 @@ MemoryTag memory_tag(std::string_view name) noexcept {
     return MemoryTag{static_cast<std::uint16_t>(count)};
 }
 
+std::size_t memory_tag_count() noexcept {
+    return detail::registered_tag_count();
+}
+
 std::string_view memory_tag_name(MemoryTag tag) noexcept {
     if (tag.index >= detail::registered_tag_count()) {
         return {};
