@@ -1,5 +1,6 @@
 // Draws the Memory Usage panel for a few headless frames (no backend: the font atlas is built on
-// the CPU) with the engine's ImGui; exits non-zero when nothing was drawn.
+// the CPU) with the engine's ImGui (CONSUMER_ENGINE_IMGUI) or Debian's; exits non-zero when
+// nothing was drawn.
 #include <imgui.h>
 #include <nebula/debug/imgui/memory_panel.hpp>
 #include <nebula/debug/memory_tracking.hpp>
@@ -7,13 +8,20 @@
 
 #include <cstdio>
 
+#ifdef CONSUMER_ENGINE_IMGUI
 #include "engine_imgui.hpp"
 
 static_assert(ENGINE_IMCONFIG_SEEN, "the engine's imconfig reaches code that includes imgui.h");
+#endif
 
 int main() {
     namespace nd = nebula::debug;
+#ifdef CONSUMER_ENGINE_IMGUI
     engine_imgui_install_allocator();
+    const bool engine_imgui = true;
+#else
+    const bool engine_imgui = false;
+#endif
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
@@ -37,10 +45,10 @@ int main() {
         ImGui::Render();
         vertices = ImGui::GetDrawData()->TotalVtxCount;
     }
-    const bool imgui_tagged =
-        !nd::tracking_allocator_enabled() || nd::allocator_stats("ImGui").allocated_bytes > 0;
+    const bool imgui_tagged = !engine_imgui || !nd::tracking_allocator_enabled() ||
+                              nd::allocator_stats("ImGui").allocated_bytes > 0;
     ImGui::DestroyContext();
-    std::printf("consumer_imgui: %d vertices, ImGui's memory %s\n", vertices,
+    std::printf("consumer_panel: %d vertices, ImGui's memory %s\n", vertices,
                 imgui_tagged ? "tagged" : "NOT tagged");
     return vertices > 0 && imgui_tagged ? 0 : 1;
 }
