@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
         check(after.peak_allocated_bytes == 4000, "the tag's peak");
         check(process.allocation_count > 0, "process statistics");
     } else if (!tracking) {
-        check(during.allocated_bytes == 0 && process.allocation_count == 0,
-              "compiled out: zeros");
+        check(during.allocated_bytes == 0 && process.allocation_count == 0, "compiled out: zeros");
     }
     check(nebula_stats("c.never used").allocation_count == 0, "unknown tag reads zero");
     if (argc > 1) {

@@ -1,6 +1,6 @@
 // The C API (nebula_debug.h): from C++ here, and from C99 through c_api_check.c.
-#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/nebula_debug.h>
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gtest/gtest.h>

@@ -245,8 +245,7 @@ struct MemoryBudget::Impl {
                    Crossings& crossings) {
         if (hinted_names.insert(std::string(name)).second) {
             crossings.name_hints.push_back(std::string(what) + " '" + std::string(name) +
-                                           "' matches no budget row: did you mean '" + row +
-                                           "'?");
+                                           "' matches no budget row: did you mean '" + row + "'?");
         }
     }
 
