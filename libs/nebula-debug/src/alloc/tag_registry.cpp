@@ -89,6 +89,10 @@ bool is_tracker_tag(MemoryTag tag) noexcept {
             1) != 0;
 }
 
+std::size_t memory_tag_count() noexcept {
+    return detail::registered_tag_count();
+}
+
 std::string_view memory_tag_name(MemoryTag tag) noexcept {
     if (tag.index >= detail::registered_tag_count()) {
         return {};

@@ -52,6 +52,12 @@ MemoryTag current_memory_tag() noexcept {
     return MemoryTag{t_current_tag};
 }
 
+MemoryTag exchange_memory_tag(MemoryTag tag) noexcept {
+    const MemoryTag previous{t_current_tag};
+    t_current_tag = checked_index(tag);
+    return previous;
+}
+
 MemoryScope::MemoryScope(std::string_view tag) : MemoryScope(memory_tag(tag)) {}
 
 MemoryScope::MemoryScope(MemoryTag tag) noexcept : previous_{t_current_tag} {

@@ -62,6 +62,9 @@ SamplingStats sampling_stats() noexcept {
 MemoryTag current_memory_tag() noexcept {
     return kUntagged;
 }
+MemoryTag exchange_memory_tag(MemoryTag) noexcept {
+    return kUntagged;
+}
 MemoryScope::MemoryScope(std::string_view) : previous_{} {}
 MemoryScope::MemoryScope(MemoryTag) noexcept : previous_{} {}
 MemoryScope::~MemoryScope() = default;

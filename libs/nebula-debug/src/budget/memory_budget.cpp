@@ -8,14 +8,21 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace nebula::debug {
 
@@ -96,6 +103,44 @@ std::size_t whole_mib(std::size_t bytes) {
     return rounded_ratio(bytes, kMiB, 1);
 }
 
+// Edit distance between two names, letter case ignored, an adjacent transposition counting one
+// (optimal string alignment).
+std::size_t name_distance(std::string_view a, std::string_view b) {
+    const auto lower = [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    };
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) {
+        d[i][0] = i;
+    }
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        d[0][j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1])) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+// Whether `name` reads as a typo of `row`: another case, or one slip in a name of up to six
+// letters, two in a longer one. Names of three letters or fewer differ by case only, since
+// "AI" and "UI" are two subsystems.
+bool looks_like_typo(std::string_view name, std::string_view row) {
+    if (name == row) {
+        return false;
+    }
+    const std::size_t longest = std::max(name.size(), row.size());
+    const std::size_t allowed = longest <= 3 ? 0 : longest <= 6 ? 1 : 2;
+    return name_distance(name, row) <= allowed;
+}
+
 struct Subsystem {
     SubsystemMemory memory;
     bool over_threshold = false;  // already warned for the current crossing
@@ -131,6 +176,7 @@ struct TotalCrossing {
 struct Crossings {
     std::vector<SubsystemCrossing> subsystems;
     std::optional<TotalCrossing> total;
+    std::vector<std::string> name_hints;  // "did you mean" lines
 };
 
 }  // namespace
@@ -154,12 +200,65 @@ struct MemoryBudget::Impl {
     std::vector<RunningCallback> running_callbacks;
     std::condition_variable callback_finished;
 
+    // Budget rows and tags meet only by equal names, so a typo makes a second, unbudgeted row or
+    // a tag no row shows: each such name is logged once, with the budget row it resembles.
+    std::set<std::string, std::less<>> hinted_names;
+    // Tags below this index were compared with the rows already; 0 (Untagged) never is.
+    std::uint16_t tags_compared = 1;
+
     Subsystem& find_or_add(std::string_view name) {
         auto row = subsystems.find(name);
         if (row == subsystems.end()) {
             row = subsystems.emplace(std::string(name), Subsystem{}).first;
+            // Every tag is compared again, with the new row among the others.
+            tags_compared = 1;
         }
         return row->second;
+    }
+
+    // The budget row that `name` looks like a typo of, if `name` is no row itself.
+    const std::string* similar_budget_row(std::string_view name) const {
+        if (subsystems.find(name) != subsystems.end()) {
+            return nullptr;
+        }
+        for (const auto& [row_name, row] : subsystems) {
+            if (row.memory.budget_bytes > 0 && looks_like_typo(name, row_name)) {
+                return &row_name;
+            }
+        }
+        return nullptr;
+    }
+
+    void hint_once(std::string_view what, std::string_view name, const std::string& row,
+                   Crossings& crossings) {
+        if (hinted_names.insert(std::string(name)).second) {
+            crossings.name_hints.push_back(std::string(what) + " '" + std::string(name) +
+                                           "' matches no budget row: did you mean '" + row + "'?");
+        }
+    }
+
+    // Called by report() on a row it just created, with the row already in place.
+    void check_new_report_name(std::string_view name, Crossings& crossings) {
+        for (const auto& [row_name, row] : subsystems) {
+            if (row.memory.budget_bytes > 0 && looks_like_typo(name, row_name)) {
+                hint_once("Subsystem", name, row_name, crossings);
+                return;
+            }
+        }
+    }
+
+    // The tags MemoryScope registered since the last call; one read of the tag count when none.
+    void check_new_tags(Crossings& crossings) {
+        const std::size_t count = memory_tag_count();
+        for (; tags_compared < count; ++tags_compared) {
+            const std::string_view tag = memory_tag_name(MemoryTag{tags_compared});
+            if (hinted_names.find(tag) != hinted_names.end()) {
+                continue;
+            }
+            if (const std::string* row = similar_budget_row(tag)) {
+                hint_once("Memory tag", tag, *row, crossings);
+            }
+        }
     }
 
     bool is_over(const SubsystemMemory& memory) const {
@@ -199,10 +298,13 @@ struct MemoryBudget::Impl {
     }
 
     void announce(const Crossings& crossings) {
-        if (crossings.subsystems.empty() && !crossings.total) {
+        if (crossings.subsystems.empty() && !crossings.total && crossings.name_hints.empty()) {
             return;
         }
         const auto logger = memory_logger();
+        for (const std::string& hint : crossings.name_hints) {
+            logger->warn("{}", hint);
+        }
         for (const SubsystemCrossing& crossing : crossings.subsystems) {
             logger->warn("Subsystem '{}' at {}% of memory budget ({} MB / {} MB)", crossing.name,
                          percent_of(crossing.current_bytes, crossing.budget_bytes),
@@ -266,7 +368,12 @@ void MemoryBudget::report(std::string_view name, std::size_t current_bytes, std:
     Crossings crossings;
     {
         std::lock_guard lock(impl_->mutex);
+        const std::size_t rows_before = impl_->subsystems.size();
         Subsystem& row = impl_->find_or_add(name);
+        if (impl_->subsystems.size() != rows_before) {
+            impl_->check_new_report_name(name, crossings);
+        }
+        impl_->check_new_tags(crossings);
         impl_->exact_total = impl_->exact_total - row.memory.current_bytes + current_bytes;
         impl_->total_current = static_cast<std::size_t>(
             std::min<uint128>(impl_->exact_total, std::numeric_limits<std::size_t>::max()));

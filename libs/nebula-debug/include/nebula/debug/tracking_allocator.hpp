@@ -89,8 +89,13 @@ MemoryTag memory_tag(std::string_view name) noexcept;
 // The tag with this name if one was registered.
 bool find_memory_tag(std::string_view name, MemoryTag& tag) noexcept;
 std::string_view memory_tag_name(MemoryTag tag) noexcept;
+// How many tags are registered, Untagged included: MemoryTag{0} to MemoryTag{count - 1}.
+std::size_t memory_tag_count() noexcept;
 // The tag this thread's allocations are charged to now (the innermost MemoryScope's).
 MemoryTag current_memory_tag() noexcept;
+// Makes `tag` this thread's current tag and returns the one it replaces: what MemoryScope does,
+// for code that cannot hold a scope object (the C API, a job system resuming a task elsewhere).
+MemoryTag exchange_memory_tag(MemoryTag tag) noexcept;
 
 // Every registered tag, in registration order (Untagged first), with its statistics; the
 // tracker's own tags among them (is_tracker_tag), which reports leave out.
