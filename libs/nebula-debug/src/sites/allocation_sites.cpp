@@ -180,7 +180,8 @@ bool write_heap_profile(const std::string& path, std::string* error) {
         std::vector<detail::ProfileSite> profile;
         for (NamedSite& site : named_sites(nullptr)) {
             profile.push_back({std::move(site.frames), std::move(site.tag), site.live_count,
-                               site.live_bytes, site.allocated_count, site.allocated_bytes});
+                               site.live_bytes, site.allocated_count, site.allocated_bytes,
+                               site.live_samples});
         }
         return detail::write_heap_profile_file(profile, sampling_interval(), path, error);
     } catch (const std::exception& failure) {
