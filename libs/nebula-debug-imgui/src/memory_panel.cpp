@@ -824,8 +824,8 @@ void refresh_sites(SitesPane& pane, const PanelMark& mark, const std::string& se
     pane.since_mark = mark.is_set();
     if (pane.since_mark) {
         std::snprintf(pane.title, sizeof pane.title,
-                      "Allocation sites: %s, grown since the mark %.0f s ago (sampled every %s)",
-                      pane.tag.c_str(), now - mark.seconds(), format_memory(interval).c_str());
+                      "Allocation sites: %s, grown since the mark (sampled every %s)",
+                      pane.tag.c_str(), format_memory(interval).c_str());
         for (const detail::SiteGrowth& grown : mark.grown_sites(pane.tag, kMaxSitesShown)) {
             pane.lines.push_back(growth_line(grown));
         }
