@@ -212,6 +212,22 @@ class DiffSites(Scratch):
                 self.assertEqual(len(lines), 1, result.stderr)
                 self.assertTrue(lines[0].startswith(f"nebula-memreport: {path}: "), lines[0])
                 self.assertIn(reason, lines[0])
+        # Damaged profiles: every byte flipped in turn, and random bytes (fixed seed).
+        rng = random.Random(22)
+        valid = encode_profile([site("A", ["f", "main"], 0, 4096, 10)])
+        damaged = [valid[:i] + bytes([valid[i] ^ 0xff]) + valid[i + 1:]
+                   for i in range(0, len(valid), 3)]
+        damaged += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+                    for _ in range(50)]
+        for number, data in enumerate(damaged):
+            path = self.write(f"damaged{number}.pb", data)
+            try:
+                memreport.load_heap_profile(str(path))
+            except memreport.BadInput as error:
+                self.assertIn(str(path), str(error))
+        result = run("diff-sites", self.write("x.pb", damaged[0]), good)
+        self.assertIn(result.returncode, (0, 2), result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
         for bad in ("-1", "lots", "1 XB"):
             result = run("diff-sites", good, good, "--min-growth", bad)
             self.assertEqual(result.returncode, 2, bad)
