@@ -58,5 +58,6 @@ for ((c = 0; c < ${#cases[@]}; c += 4)); do
     false_alarms=$((false_alarms + status))
   done
   printf '%-9s %-8s %-6s %-10s %-5s  %-22s %s\n' "$interval" "$leak" "$block" "$min_growth" \
-    "$pairs" "$detected/$pairs" "$false_alarms/$pairs (injected pairs flagging another site only: $other_flags)"
+    "$pairs" "$detected/$pairs" \
+    "$false_alarms/$pairs (injected pairs flagging another site only: $other_flags)"
 done
