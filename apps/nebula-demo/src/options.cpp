@@ -32,6 +32,17 @@ std::optional<Number> parse_count(std::string_view text, Number most) {
     return value;
 }
 
+// Seconds in [0, most], a decimal number with nothing before or after it.
+std::optional<double> parse_seconds(std::string_view text, double most) {
+    double value = 0.0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || !(value >= 0.0) ||
+        value > most) {
+        return std::nullopt;
+    }
+    return value;
+}
+
 }  // namespace
 
 ParsedOptions parse_options(std::span<const char* const> arguments) {
@@ -102,6 +113,14 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                     options.selected_subsystem = std::string(*value);
                 }
             }
+        } else if (flag.name == "--mark-at") {
+            if (const auto value = take_value()) {
+                options.mark_at_seconds = parse_seconds(*value, kMaxMarkSeconds);
+                if (!options.mark_at_seconds) {
+                    parsed.error = "--mark-at expects seconds from 0 to 1000000, not '" +
+                                   std::string(*value) + "'";
+                }
+            }
         } else if (flag.name == "--screenshot" || flag.name == "--config" ||
                    flag.name == "--snapshot" || flag.name == "--capture") {
             if (const auto value = take_value()) {
@@ -131,7 +150,8 @@ std::string usage_text(std::string_view program) {
     std::string text =
         "Usage: " + std::string(program) +
         " [--scenario NAME] [--headless] [--sites] [--frames N] [--view-distance N]\n"
-        "       [--screenshot FILE.png] [--select SUBSYSTEM] [--config FILE.toml]\n"
+        "       [--screenshot FILE.png] [--select SUBSYSTEM] [--mark-at SECONDS]\n"
+        "       [--config FILE.toml]"
         "       [--snapshot FILE.json] [--capture FILE.csv]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
@@ -151,6 +171,8 @@ camera flight and shows its memory live in the "Memory Usage" panel.
   --screenshot FILE     Render N frames (default )" +
             std::to_string(kDefaultScreenshotFrames) + R"() in a window and save the last as PNG.
   --select SUBSYSTEM    In a window: select the panel's row, opening its allocation sites.
+  --mark-at SECONDS     In a window: press the panel's Mark at this run time; the Since mark
+                        column and the Sites pane then show what grew from there.
   --config FILE.toml    Memory budgets to apply over the demo's own (see docs/configuration.md).
   --snapshot FILE.json  At the end of the run (any mode), write every subsystem's memory, the
                         allocator's totals and the resident memory's breakdown as JSON.

@@ -20,14 +20,16 @@ struct DemoOptions {
     std::optional<std::string> capture_path;   // a CSV row every second of the run's time
     bool show_sites = false;  // headless: each subsystem's top allocation sites after the table
     std::optional<std::string> selected_subsystem;  // window: the row whose Sites pane is open
-    std::string scenario = "explore";               // one of scenario_names()
-    std::optional<int> view_distance;               // chunk columns; absent: WorldSettings' default
+    std::optional<double> mark_at_seconds;  // window: the panel's mark, placed at this run time
+    std::string scenario = "explore";       // one of scenario_names()
+    std::optional<int> view_distance;       // chunk columns; absent: WorldSettings' default
 };
 
 inline constexpr long kDefaultHeadlessFrames = 600;
 inline constexpr long kDefaultScreenshotFrames = 300;
 inline constexpr long kMaxFrames = 100'000'000;
 inline constexpr int kMaxViewDistance = 24;
+inline constexpr double kMaxMarkSeconds = 1'000'000.0;
 
 // Exit statuses: 0 success, 1 a run that failed (bad config, no display, unwritable
 // screenshot), 2 a command line that could not be understood. An unwritable snapshot or capture

@@ -126,6 +126,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
             panel.default_size.y += 180.0f;  // room for the Sites pane below the table
         }
 
+        bool marked = false;
         const double start = glfwGetTime();
         for (long frame = 1; frame <= frame_limit && !glfwWindowShouldClose(window); ++frame) {
             glfwPollEvents();
@@ -136,6 +137,9 @@ int run_window(const DemoOptions& options, DemoSession& session) {
                 fmt::print("[{:.2f} s] {}\n", seconds, event);
             }
             history.sample(session.budget(), seconds);
+            if (options.mark_at_seconds && seconds >= *options.mark_at_seconds && !marked) {
+                panel.mark_requested = marked = true;
+            }
 
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplGlfw_NewFrame();

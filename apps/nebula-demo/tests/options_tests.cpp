@@ -53,6 +53,20 @@ TEST(DemoOptions, SitesAndSelection) {
     EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--select SUBSYSTEM"));
 }
 
+TEST(DemoOptions, MarkAt) {
+    EXPECT_FALSE(parse({"--headless"}).options.mark_at_seconds);
+    EXPECT_EQ(parse({"--mark-at", "5"}).options.mark_at_seconds, 5.0);
+    EXPECT_EQ(parse({"--mark-at=2.5"}).options.mark_at_seconds, 2.5);
+    EXPECT_EQ(parse({"--mark-at", "0"}).options.mark_at_seconds, 0.0);
+    for (const char* bad : {"-1", "soon", "5s", "", "nan", "inf", "1e7"}) {
+        EXPECT_EQ(parse({"--mark-at", bad}).error,
+                  std::string("--mark-at expects seconds from 0 to 1000000, not '") + bad + "'")
+            << bad;
+    }
+    EXPECT_EQ(parse({"--mark-at"}).error, "--mark-at needs a value");
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--mark-at SECONDS"));
+}
+
 TEST(DemoOptions, SnapshotGoesWithEveryMode) {
     EXPECT_EQ(parse({"--headless", "--snapshot", "run.json"}).options.snapshot_path, "run.json");
     const demo::ParsedOptions screenshot =

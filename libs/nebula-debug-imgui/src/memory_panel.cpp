@@ -5,6 +5,7 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "budget_rows.hpp"
+#include "panel_mark.hpp"
 
 #include <algorithm>
 #include <cfloat>
@@ -45,6 +46,7 @@ struct SitesPane {
     double read_at = -1.0;          // negative: read at the next frame
     const char* message = nullptr;  // shown instead of the table: why there are no lines
     std::vector<SiteLine> lines;
+    bool since_mark = false;  // the lines are sites grown since the mark, not the largest
     char title[160] = {};
     float table_height = 0.0f;  // laid out each frame, before the subsystems' table takes its room
 };
@@ -63,6 +65,7 @@ struct PanelCache {
     AllocatorStats untagged;  // the Untagged row's, read every frame like the subsystems' tags
     char resident_line[320] = {};
     SitesPane sites;
+    PanelMark mark;
 };
 
 }  // namespace detail
@@ -71,9 +74,20 @@ namespace {
 
 using detail::BudgetRow;
 using detail::PanelCache;
+using detail::PanelMark;
 using detail::PanelRow;
 
-enum Column : int { kSubsystem, kCurrent, kAllocator, kGap, kPeak, kBudget, kUsage, kHistory };
+enum Column : int {
+    kSubsystem,
+    kCurrent,
+    kAllocator,
+    kGap,
+    kPeak,
+    kBudget,
+    kUsage,
+    kSinceMark,
+    kHistory
+};
 
 struct ColumnSpec {
     const char* label;
@@ -104,6 +118,10 @@ constexpr ColumnSpec kColumns[] = {
     {"Peak", "Highest Current since the start or the last \"Reset peaks\".", kNumber, "1023.9 MB"},
     {"Budget", "The subsystem's budget; N/A when it has none.", kNumber, "1023.9 MB"},
     {"Usage", "Current / Budget.", ImGuiTableColumnFlags_WidthStretch, nullptr},
+    {"Since mark",
+     "Growth since \"Mark\" was pressed: of Allocator where the subsystem has a tag\n"
+     "(exact; what a leak grows), of Current otherwise.",
+     kNumber | ImGuiTableColumnFlags_NoSort, "+1023.9 MB"},
     {"History", "Current over time: pass a MemoryHistory to draw_memory_panel() to fill it.",
      ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_NoSort, nullptr},
 };
@@ -357,9 +375,26 @@ void draw_history_cell(const MemoryHistory* history, const PanelRow& panel_row,
     }
 }
 
+// The row's growth since the mark, "-" without one.
+void draw_since_mark_cell(const PanelMark& mark, const BudgetRow& row, const PanelRow& panel_row) {
+    std::int64_t growth = 0;
+    if (!mark.growth(row.name, row.memory.current_bytes,
+                     panel_row.has_tag ? &panel_row.tag_stats : nullptr, growth)) {
+        right_aligned_text("-");
+        return;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%s%s",
+                  growth > 0   ? "+"
+                  : growth < 0 ? "-"
+                               : "",
+                  format_memory(static_cast<std::size_t>(std::abs(growth))).c_str());
+    right_aligned_text(text);
+}
+
 void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const LeakWatch* leak_watch,
-              std::string& selected, const BudgetRow& row, const PanelRow& panel_row, int row_index,
-              std::vector<ImVec2>& history_points) {
+              const PanelMark& mark, std::string& selected, const BudgetRow& row,
+              const PanelRow& panel_row, int row_index, std::vector<ImVec2>& history_points) {
     const SubsystemMemory& memory = row.memory;
     ImGui::TableNextRow();
     ImGui::PushID(row_index);
@@ -392,6 +427,9 @@ void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const Le
         if (row.over_budget) {
             ImGui::PopStyleColor();
         }
+    }
+    if (ImGui::TableSetColumnIndex(kSinceMark)) {
+        draw_since_mark_cell(mark, row, panel_row);
     }
     if (ImGui::TableSetColumnIndex(kHistory)) {
         draw_history_cell(history, panel_row, history_points);
@@ -436,11 +474,15 @@ void draw_untagged_row(const PanelCache& cache, std::string& selected) {
     ImGui::PopID();
 }
 
-void setup_columns(bool tracking) {
+// Since mark shows only while a mark is set.
+void setup_columns(bool tracking, bool marked) {
     for (int column = 0; column < kColumnCount; ++column) {
         const ColumnSpec& spec = kColumns[column];
         ImGuiTableColumnFlags flags = spec.flags;
         if (!tracking && (column == kAllocator || column == kGap)) {
+            flags |= ImGuiTableColumnFlags_Disabled;
+        }
+        if (!marked && column == kSinceMark) {
             flags |= ImGuiTableColumnFlags_Disabled;
         }
         float width = 0.0f;
@@ -508,7 +550,7 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, MemoryPanelState& state
                            inner_width)) {
         return;
     }
-    setup_columns(tracking);
+    setup_columns(tracking, cache.mark.is_set());
 
     int sort_column = kSubsystem;
     bool descending = false;
@@ -528,8 +570,8 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, MemoryPanelState& state
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
             const int row = cache.display_order[i];
-            draw_row(budget, history, state.leak_watch, state.selected_subsystem, rows[row],
-                     cache.panel_rows[row], row, cache.history_points);
+            draw_row(budget, history, state.leak_watch, cache.mark, state.selected_subsystem,
+                     rows[row], cache.panel_rows[row], row, cache.history_points);
         }
     }
     if (tracking && std::none_of(rows.begin(), rows.end(),
@@ -644,7 +686,42 @@ void draw_reset_peaks_button(MemoryBudget& budget) {
     }
 }
 
-void draw_footer(MemoryBudget& budget, PanelCache& cache, bool tracking) {
+// "Mark" records what every row and site holds now; "Clear mark" forgets it.
+// Right-aligned with "Reset peaks", which follows it.
+void draw_mark_button(PanelCache& cache, bool& mark_requested, bool tracking) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const char* label = cache.mark.is_set() ? "Clear mark" : "Mark";
+    const float both = ImGui::CalcTextSize(label).x + ImGui::CalcTextSize("Reset peaks").x +
+                       style.FramePadding.x * 4 + style.ItemSpacing.x;
+    ImGui::SameLine();
+    const float available = ImGui::GetContentRegionAvail().x;
+    if (available > both) {
+        ImGui::SetCursorPosX(ImGui::GetCursorPosX() + available - both);
+    }
+    if (ImGui::Button(label)) {
+        if (cache.mark.is_set()) {
+            cache.mark.clear();
+        } else {
+            mark_requested = true;
+        }
+        cache.sites.read_at = -1.0;  // the pane switches between its two views at once
+    }
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(cache.mark.is_set()
+                              ? "Marked %.0f s ago. Since mark: each row's growth since then;\n"
+                                "a selected row's Sites pane lists the sites that grew."
+                              : "Remember what every row and allocation site holds now, to see\n"
+                                "what grows from here (Since mark, and the Sites pane).",
+                          ImGui::GetTime() - cache.mark.seconds());
+    }
+    if (mark_requested) {
+        mark_requested = false;
+        cache.mark.set(cache.budget_rows.rows(), ImGui::GetTime(), tracking);
+        cache.sites.read_at = -1.0;
+    }
+}
+
+void draw_footer(MemoryBudget& budget, PanelCache& cache, bool& mark_requested, bool tracking) {
     ImGui::Separator();
     const std::size_t total_budget = budget.total_budget();
     ImGui::Text("Tracked Total: %s  /  Budget: %s",
@@ -652,6 +729,7 @@ void draw_footer(MemoryBudget& budget, PanelCache& cache, bool tracking) {
                 total_budget > 0 ? format_memory(total_budget).c_str() : "N/A");
     draw_resident_line(cache, tracking);
     draw_overhead_line(tracking);
+    draw_mark_button(cache, mark_requested, tracking);
     draw_reset_peaks_button(budget);
 }
 
@@ -666,6 +744,8 @@ constexpr const char* kSamplingOffMessage =
 constexpr const char* kNoSamplesMessage =
     "None of its live blocks was sampled yet: the larger a site's share of the bytes\n"
     "allocated, the sooner it shows.";
+
+constexpr const char* kNothingGrewMessage = "No sampled site of this tag grew since the mark.";
 
 // A function's name without its return type and parameter list, which the stack in the tooltip
 // still shows: "nebula::demo::build_chunk_mesh(nebula::demo::PaddedBlocks const&)" ->
@@ -710,7 +790,20 @@ SiteLine site_line(const AllocationSite& site) {
     return line;
 }
 
-void refresh_sites(SitesPane& pane, const std::string& selected, bool tracking) {
+// A site that grew since the mark: its growth, the 95% interval's half-width, and its bytes now.
+SiteLine growth_line(const detail::SiteGrowth& grown) {
+    SiteLine line = site_line(grown.site);
+    std::snprintf(line.live, sizeof line.live, "+%s",
+                  format_memory(static_cast<std::size_t>(grown.growth_bytes)).c_str());
+    std::snprintf(line.count, sizeof line.count, "%s",
+                  format_memory(grown.site.live_bytes).c_str());
+    std::snprintf(line.error, sizeof line.error, "\u00b1%s",
+                  format_memory(static_cast<std::size_t>(grown.interval_bytes)).c_str());
+    return line;
+}
+
+void refresh_sites(SitesPane& pane, const PanelMark& mark, const std::string& selected,
+                   bool tracking) {
     if (selected.empty()) {
         pane.read_at = -1.0;  // a row selected again shows fresh sites, not the last copy
         return;
@@ -726,6 +819,17 @@ void refresh_sites(SitesPane& pane, const std::string& selected, bool tracking) 
     if (interval == 0) {
         std::snprintf(pane.title, sizeof pane.title, "Allocation sites: %s", pane.tag.c_str());
         pane.message = tracking ? kSamplingOffMessage : kTrackingOffMessage;
+        return;
+    }
+    pane.since_mark = mark.is_set();
+    if (pane.since_mark) {
+        std::snprintf(pane.title, sizeof pane.title,
+                      "Allocation sites: %s, grown since the mark (sampled every %s)",
+                      pane.tag.c_str(), format_memory(interval).c_str());
+        for (const detail::SiteGrowth& grown : mark.grown_sites(pane.tag, kMaxSitesShown)) {
+            pane.lines.push_back(growth_line(grown));
+        }
+        pane.message = pane.lines.empty() ? kNothingGrewMessage : nullptr;
         return;
     }
     std::snprintf(pane.title, sizeof pane.title, "Allocation sites: %s (sampled every %s)",
@@ -780,13 +884,20 @@ void elided_text(const std::string& text) {
     ImGui::TextUnformatted(shown);
 }
 
-void draw_sites_headers() {
+void draw_sites_headers(bool since_mark) {
     static constexpr const char* kTooltips[kSitesColumnCount] = {
         "The first frame of the site's call stack that is the program's own code.\n"
         "Hover a row for the whole stack.",
         "Bytes still allocated from the site, estimated from its samples.",
         "Allocations from the site still live, estimated from its samples.",
         "How far off the estimates are likely to be: 1/sqrt(the site's live samples).",
+    };
+    static constexpr const char* kSinceMarkTooltips[kSitesColumnCount] = {
+        kTooltips[0],
+        "Growth of the site's live bytes since the mark, estimated from its samples.",
+        "The site's live bytes now, estimated from its samples.",
+        "The growth's 95% interval: growth +- this. Only the samples taken or freed since\n"
+        "the mark make it uncertain (docs/architecture.md, \"Comparing runs\").",
     };
     ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
     for (int column = 0; column < kSitesColumnCount; ++column) {
@@ -795,7 +906,7 @@ void draw_sites_headers() {
         }
         ImGui::TableHeader(ImGui::TableGetColumnName(column));
         if (ImGui::IsItemHovered()) {
-            ImGui::SetTooltip("%s", kTooltips[column]);
+            ImGui::SetTooltip("%s", (since_mark ? kSinceMarkTooltips : kTooltips)[column]);
         }
     }
 }
@@ -807,14 +918,23 @@ void draw_sites_table(const SitesPane& pane) {
         return;
     }
     ImGui::TableSetupColumn("Function", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("Live", ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::CalcTextSize("1023.9 MB").x);
-    ImGui::TableSetupColumn("Count", ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::CalcTextSize("99999999").x);
-    ImGui::TableSetupColumn("\u00b1", ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::CalcTextSize("\u00b1100%").x);
+    if (pane.since_mark) {
+        ImGui::TableSetupColumn("Growth", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("+1023.9 MB").x);
+        ImGui::TableSetupColumn("Live", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("1023.9 MB").x);
+        ImGui::TableSetupColumn("\u00b1 95%", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("\u00b11023.9 MB").x);
+    } else {
+        ImGui::TableSetupColumn("Live", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("1023.9 MB").x);
+        ImGui::TableSetupColumn("Count", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("99999999").x);
+        ImGui::TableSetupColumn("\u00b1", ImGuiTableColumnFlags_WidthFixed,
+                                ImGui::CalcTextSize("\u00b1100%").x);
+    }
     ImGui::TableSetupScrollFreeze(0, 1);
-    draw_sites_headers();
+    draw_sites_headers(pane.since_mark);
     for (const SiteLine& line : pane.lines) {
         ImGui::TableNextRow();
         if (ImGui::TableSetColumnIndex(0)) {
@@ -880,7 +1000,7 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
         PanelCache& cache = *state.cache_;
         refresh(cache, budget, history, tracking);
         refresh_resident(cache, tracking);
-        refresh_sites(cache.sites, state.selected_subsystem, tracking);
+        refresh_sites(cache.sites, cache.mark, state.selected_subsystem, tracking);
         const bool sites_shown = !state.selected_subsystem.empty();
         if (tracking) {
             const AllocatorStats global = allocator_stats();
@@ -892,7 +1012,7 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
         }
         draw_table(budget, cache, state, history, tracking,
                    sites_shown ? layout_sites_pane(cache.sites) : 0.0f);
-        draw_footer(budget, cache, tracking);
+        draw_footer(budget, cache, state.mark_requested, tracking);
         if (sites_shown) {
             draw_sites_pane(cache.sites);
         }

@@ -5,6 +5,7 @@
 
 #include "headless_imgui.hpp"
 #include "panel_frame.hpp"
+#include "panel_mark.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -645,6 +646,110 @@ TEST_F(MemoryPanel, ClickingARowSelectsItsSubsystemAndClickingAgainDeselects) {
         EXPECT_EQ(panel_.selected_subsystem, nd::kUntaggedName);
         EXPECT_THAT(draw_frames(1), HasSubstr("Allocation sites: Untagged"));
     }
+}
+
+// "Mark": the Since mark column and the Sites pane's sites grown since the mark.
+ImVec2 mark_button_center(bool marked) {
+    const ImGuiWindow* window = ImGui::FindWindowByName("Memory Usage");
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float reset_width = ImGui::CalcTextSize("Reset peaks").x + style.FramePadding.x * 2;
+    const float mark_width =
+        ImGui::CalcTextSize(marked ? "Clear mark" : "Mark").x + style.FramePadding.x * 2;
+    return ImVec2(
+        window->Pos.x + window->Size.x - style.WindowPadding.x - reset_width - style.ItemSpacing.x -
+            mark_width * 0.5f,
+        window->Pos.y + window->Size.y - style.WindowPadding.y - ImGui::GetFrameHeight() * 0.5f);
+}
+
+TEST_F(MemoryPanel, MarkButtonShowsEachRowsGrowthUntilClearMark) {
+    budget_.report("Chunks", 10 * kMiB, 1);
+    budget_.report("Meshes", 4 * kMiB, 1);
+    LoggedTable table(draw_frames());
+    EXPECT_EQ(table.cell("Chunks", "Since mark"), "<absent>") << "no column without a mark";
+
+    ui_.click(mark_button_center(false), drawer());
+    budget_.report("Chunks", 13 * kMiB, 1);
+    budget_.report("Meshes", 3 * kMiB, 1);
+    table = LoggedTable(draw_frames());
+    // Rows without a tag of their own: the growth of what they report.
+    EXPECT_EQ(table.cell("Chunks", "Since mark"), "+3.0 MB");
+    EXPECT_EQ(table.cell("Meshes", "Since mark"), "-1.0 MB");
+
+    budget_.report("Audio", 1 * kMiB, 1);
+    EXPECT_EQ(LoggedTable(draw_frames()).cell("Audio", "Since mark"), "-")
+        << "a row that appeared after the mark has no growth since it";
+
+    ui_.click(mark_button_center(true), drawer());
+    EXPECT_EQ(LoggedTable(draw_frames()).cell("Chunks", "Since mark"), "<absent>");
+    EXPECT_EQ(LoggedTable(draw_frames()).cell("Chunks", "Current"), "13.0 MB");
+}
+
+TEST_F(MemoryPanel, MarkRequestedFromCodeCountsATagsAllocatorBytes) {
+    if (!nd::tracking_allocator_enabled()) {
+        GTEST_SKIP() << "no allocator bytes with tracking compiled out";
+    }
+    std::vector<std::unique_ptr<char[]>> held;
+    {
+        nd::MemoryScope scope("test.panel-mark");
+        held.push_back(std::make_unique<char[]>(kMiB));
+    }
+    budget_.report("test.panel-mark", 1 * kMiB, 1);
+    panel_.mark_requested = true;
+    draw_frames();
+    EXPECT_FALSE(panel_.mark_requested) << "the draw that places the mark clears the request";
+    {
+        nd::MemoryScope scope("test.panel-mark");
+        held.push_back(std::make_unique<char[]>(2 * kMiB));
+    }
+    // The subsystem reports no more; its tag holds 2 MiB more: a leak, as the Gap shows it.
+    EXPECT_EQ(LoggedTable(draw_frames()).cell("test.panel-mark", "Since mark"), "+2.0 MB");
+}
+
+TEST_F(SitesPane, AfterAMarkListsTheSitesThatGrewWithTheirIntervals) {
+    panel_.selected_subsystem = "test.panel-sites";
+    panel_.mark_requested = true;
+    draw_frames();
+    std::string text = draw_frames(1);
+    EXPECT_THAT(text, HasSubstr("Allocation sites: test.panel-sites, grown since the mark"));
+    EXPECT_THAT(text, HasSubstr("No sampled site of this tag grew since the mark"));
+
+    {
+        nd::MemoryScope scope("test.panel-sites");
+        allocate_sites_pane_textures(textures_, 16 * kMiB);
+    }
+    const int frames_per_refresh =
+        static_cast<int>(std::ceil(ndi::kSitesRefreshSeconds / ImGui::GetIO().DeltaTime));
+    text = draw_frames(frames_per_refresh);
+    const std::string interval_header = kPlusMinus + " 95%";
+    LoggedTable sites(text, "Function", interval_header);
+    EXPECT_EQ(sites.headers(),
+              (std::vector<std::string>{"Function", "Growth", "Live", interval_header}));
+    const std::vector<std::string> functions = sites.names();
+    ASSERT_EQ(functions.size(), 1u) << "only the site that grew: " << text;
+    EXPECT_THAT(functions.front(), HasSubstr("allocate_sites_pane_textures"));
+    EXPECT_THAT(sites.cell(functions.front(), "Growth"), ContainsRegex("^\\+[0-9.]+ MB$"));
+    EXPECT_THAT(sites.cell(functions.front(), interval_header),
+                ContainsRegex("^" + kPlusMinus + "[0-9.]+ (MB|KB)$"));
+}
+
+TEST(PanelMark, GrowthIntervalFollowsTheChangedSamples) {
+    nd::AllocationSite site;
+    site.live_bytes = 32 * kMiB;
+    site.live_allocations = 512;  // 64 KiB blocks
+    site.live_samples = 20;
+    constexpr std::size_t kInterval = 512 * 1024;
+    // 16 samples more than at the mark, for 16 MiB of growth: 1 MiB a changed sample, and a
+    // 64 KiB block goes unsampled with probability exp(-1/8).
+    const double expected = 1.959963984540054 * kMiB * std::sqrt(16.0 * std::exp(-1.0 / 8.0));
+    EXPECT_NEAR(
+        static_cast<double>(ndi::detail::growth_interval_bytes(site, 4, 16 * kMiB, kInterval)),
+        expected, 1.0);
+    EXPECT_EQ(ndi::detail::growth_interval_bytes(site, 20, 0, kInterval), 0)
+        << "the same samples at both times: nothing uncertain";
+    EXPECT_EQ(ndi::detail::growth_interval_bytes(site, 4, 16 * kMiB, 0), 0) << "sampling off";
+    // Blocks far above the interval are always sampled: no error however many changed.
+    site.live_allocations = 1;
+    EXPECT_EQ(ndi::detail::growth_interval_bytes(site, 4, 16 * kMiB, 1024), 0);
 }
 
 }  // namespace

@@ -35,6 +35,12 @@ expect("${objects}" "Type: alloc_objects")
 expect("${objects}" "8 +50\\.00% +50\\.00% +8 +50\\.00% +play_sound")
 expect("${objects}" "6 +37\\.50% +87\\.50% +6 +37\\.50% +leak_meshes")
 
+# The raw live samples behind inuse_space (5 for leak_meshes, 2 for load_texture).
+pprof(samples -top -sample_index=samples)
+expect("${samples}" "Type: samples")
+expect("${samples}" "5 +71\\.43% +71\\.43% +5 +71\\.43% +leak_meshes")
+expect("${samples}" "2 +28\\.57% +100% +2 +28\\.57% +load_texture")
+
 # The default sample type, and the label "tag" that -tagfocus selects on.
 pprof(meshes -top -tagfocus=tag=Meshes)
 expect("${meshes}" "Type: inuse_space")

@@ -268,13 +268,15 @@ std::vector<detail::ProfileSite> known_sites() {
          .live_allocations = 2.6,
          .live_bytes = 3 * kMiB,
          .allocated_allocations = 6.4,
-         .allocated_bytes = 6 * kMiB + 0.5},
+         .allocated_bytes = 6 * kMiB + 0.5,
+         .live_samples = 7},
         {.frames = {"load_texture", "main"},
          .tag = "Textures",
          .live_allocations = 1,
          .live_bytes = 4096,
          .allocated_allocations = 1,
-         .allocated_bytes = 4096},
+         .allocated_bytes = 4096,
+         .live_samples = 1},
     };
 }
 
@@ -285,8 +287,9 @@ TEST(HeapProfile, HoldsEachSiteAsASampleWithItsFramesValuesAndTag) {
 
     ASSERT_FALSE(profile.strings.empty());
     EXPECT_EQ(profile.strings[0], "");
-    EXPECT_THAT(profile.sample_types, ElementsAre("alloc_objects/count", "alloc_space/bytes",
-                                                  "inuse_objects/count", "inuse_space/bytes"));
+    EXPECT_THAT(profile.sample_types,
+                ElementsAre("alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
+                            "inuse_space/bytes", "samples/count"));
     EXPECT_EQ(profile.default_sample_type, "inuse_space");
     EXPECT_EQ(profile.period_type, "space/bytes");
     EXPECT_EQ(profile.period, 512 * 1024);
@@ -300,10 +303,10 @@ TEST(HeapProfile, HoldsEachSiteAsASampleWithItsFramesValuesAndTag) {
     // Values in sample-type order, rounded to the nearest integer.
     const std::int64_t mib = 1024 * 1024;
     EXPECT_THAT(profile.samples, ElementsAre(Sample{.frames = {"leak_meshes", "build_mesh", "main"},
-                                                    .values = {6, 6 * mib + 1, 3, 3 * mib},
+                                                    .values = {6, 6 * mib + 1, 3, 3 * mib, 7},
                                                     .labels = {{"tag", "Meshes"}}},
                                              Sample{.frames = {"load_texture", "main"},
-                                                    .values = {1, 4096, 1, 4096},
+                                                    .values = {1, 4096, 1, 4096, 1},
                                                     .labels = {{"tag", "Textures"}}}));
 }
 
@@ -322,7 +325,7 @@ TEST(HeapProfile, EmptySiteListIsStillAProfile) {
     const Profile profile = decode(detail::encode_heap_profile({}, 512 * 1024));
     ASSERT_FALSE(profile.strings.empty());
     EXPECT_EQ(profile.strings[0], "");
-    EXPECT_EQ(profile.sample_types.size(), 4u);
+    EXPECT_EQ(profile.sample_types.size(), 5u);
     EXPECT_EQ(profile.default_sample_type, "inuse_space");
     EXPECT_THAT(profile.samples, IsEmpty());
     EXPECT_EQ(profile.function_count, 0u);
@@ -335,12 +338,13 @@ TEST(HeapProfile, NonFiniteAndHugeEstimatesStayInRange) {
          .live_allocations = std::numeric_limits<double>::quiet_NaN(),
          .live_bytes = 1e30,
          .allocated_allocations = -1e30,
-         .allocated_bytes = std::numeric_limits<double>::infinity()}};
+         .allocated_bytes = std::numeric_limits<double>::infinity(),
+         .live_samples = std::numeric_limits<std::uint64_t>::max()}};
     const Profile profile = decode(detail::encode_heap_profile(sites, 1));
     ASSERT_EQ(profile.samples.size(), 1u);
     constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
     EXPECT_THAT(profile.samples[0].values,
-                ElementsAre(std::numeric_limits<std::int64_t>::min(), kMax, 0, kMax));
+                ElementsAre(std::numeric_limits<std::int64_t>::min(), kMax, 0, kMax, kMax));
     EXPECT_THAT(profile.samples[0].labels, UnorderedElementsAre(std::pair("tag", "")));
 }
 

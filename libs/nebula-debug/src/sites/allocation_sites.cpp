@@ -204,7 +204,8 @@ bool write_heap_profile(const std::string& path, std::string* error) {
             read.frames.erase(read.frames.begin(),
                               first != read.frames.end() ? first : read.frames.begin());
             profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
-                               site.live_bytes, site.allocated_count, site.allocated_bytes});
+                               site.live_bytes, site.allocated_count, site.allocated_bytes,
+                               site.live_samples});
         }
         return detail::write_heap_profile_file(profile, sampling_interval(), path, error);
     } catch (const std::exception& failure) {

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -197,9 +198,11 @@ Encoder sample(const ProfileSite& site, StringTable& strings, Frames& frames) {
         location_ids.push_back(frames.location_id(name));
     }
     // In the order of the sample types.
-    const std::int64_t values[] = {rounded(site.allocated_allocations),
-                                   rounded(site.allocated_bytes), rounded(site.live_allocations),
-                                   rounded(site.live_bytes)};
+    const std::int64_t values[] = {
+        rounded(site.allocated_allocations), rounded(site.allocated_bytes),
+        rounded(site.live_allocations), rounded(site.live_bytes),
+        static_cast<std::int64_t>(
+            std::min<std::uint64_t>(site.live_samples, std::numeric_limits<std::int64_t>::max()))};
 
     Encoder label;
     label.int64_field(field::kLabelKey, static_cast<std::int64_t>(strings.index("tag")));
@@ -278,6 +281,7 @@ std::string encode_heap_profile(std::span<const ProfileSite> sites,
     profile.message_field(field::kProfileSampleType, value_type(strings, "alloc_space", "bytes"));
     profile.message_field(field::kProfileSampleType, value_type(strings, "inuse_objects", "count"));
     profile.message_field(field::kProfileSampleType, value_type(strings, "inuse_space", "bytes"));
+    profile.message_field(field::kProfileSampleType, value_type(strings, "samples", "count"));
     for (const ProfileSite& site : sites) {
         profile.message_field(field::kProfileSample, sample(site, strings, frames));
     }

@@ -22,11 +22,14 @@ struct ProfileSite {
     double live_bytes = 0;
     double allocated_allocations = 0;
     double allocated_bytes = 0;
+    // Sampled blocks still live behind live_bytes, as counted, not scaled: what bounds the
+    // estimate (nebula-memreport diff-sites).
+    std::uint64_t live_samples = 0;
 };
 
-// The profile.proto message, uncompressed: sample types alloc_objects/count,
-// alloc_space/bytes, inuse_objects/count, inuse_space/bytes (default inuse_space), one sample per
-// site with label "tag", one location per distinct function name, period_type space/bytes with
+// The profile.proto message, uncompressed: sample types alloc_objects/count, alloc_space/bytes,
+// inuse_objects/count, inuse_space/bytes, samples/count (default inuse_space), one sample per site
+// with label "tag", one location per distinct function name, period_type space/bytes with
 // period = `sampling_interval`.
 std::string encode_heap_profile(std::span<const ProfileSite> sites,
                                 std::uint64_t sampling_interval);

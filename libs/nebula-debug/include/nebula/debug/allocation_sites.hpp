@@ -79,9 +79,10 @@ std::string site_summary(const AllocationSite& site, std::size_t callers = 2);
 
 // A pprof heap profile (profile.proto, gzip, function names included: readable by
 // `go tool pprof` with no binary): sample types alloc_objects, alloc_space, inuse_objects,
-// inuse_space, estimated values; the tag as label "tag". NEBULA_HEAP_PROFILE=path writes one at
-// exit. Returns false, with a message naming the path and the reason in `*error` (when not null),
-// if the file cannot be written; never throws.
+// inuse_space, estimated values, and samples (the live samples behind inuse_space, as counted,
+// for confidence intervals: nebula-memreport diff-sites); the tag as label "tag".
+// NEBULA_HEAP_PROFILE=path writes one at exit. Returns false, with a message naming the path and
+// the reason in `*error` (when not null), if the file cannot be written; never throws.
 bool write_heap_profile(const std::string& path, std::string* error = nullptr);
 
 // What sampling costs and what it dropped, for the panel's overhead row and for tests.

@@ -6,7 +6,9 @@
 // it (resident_breakdown(), read a few times a second), what the tracking costs, and "Reset peaks".
 // Clicking a row selects its subsystem (or Untagged) and opens the Sites pane below: the top live
 // allocation sites charged to that tag, from the sampled call stacks (allocation_sites.hpp), with
-// each estimate's error; clicking the row again closes it.
+// each estimate's error; clicking the row again closes it. "Mark" remembers what every row and
+// site holds: then a Since mark column shows each row's growth and the Sites pane the sites that
+// grew since, with their 95% intervals, until "Clear mark".
 //
 // Immediate mode, like Dear ImGui itself: tick a MemoryHistory once per frame and call
 // draw_memory_panel() between ImGui::NewFrame() and ImGui::Render(). Needs only imgui.h; any
@@ -115,6 +117,11 @@ public:
     // for the Untagged row; empty, no pane. Clicking a row sets it and clicking it again clears
     // it; set by the caller, the next draw reads that tag's sites at once.
     std::string selected_subsystem;
+    // Set: the next draw places the mark, as the "Mark" button does, and clears the flag. From
+    // then on the Since mark column shows each row's growth (of its tag's allocator bytes, or of
+    // its reported bytes for a row without a tag) and the Sites pane the selected tag's sites
+    // that grew, each with its 95% interval; "Clear mark" returns to the live view.
+    bool mark_requested = false;
 
 private:
     friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# What `nebula-memreport diff-sites` detects, measured (docs/benchmarks.md, "Comparing runs"):
+# PAIRS pairs of runs of tools/workload/diff_sites_workload.cpp, each run with its own sampling
+# seed. In an injected pair the second run holds LEAK more bytes at one more site, in blocks of
+# BLOCK bytes: how often diff-sites flags that site is its power. In an identical pair both runs
+# do the same: any flag is a false alarm. Run by hand, not in CI (minutes, and a measurement).
+#
+#   scripts/validate-diff-sites.sh [PAIRS] [INTERVAL LEAK BLOCK MIN_GROWTH]...
+#   default: 100 pairs of each of 524288 4194304 4096 1048576 (the default interval, a 4 MiB site
+#   of 4 KiB blocks, --min-growth 1 MiB) and 65536 1048576 4096 262144 (64 KiB, a 1 MiB site)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+pairs=${1:-100}
+shift || true
+cases=("$@")
+if [ ${#cases[@]} -eq 0 ]; then
+  cases=(524288 4194304 4096 1048576 65536 1048576 4096 262144)
+fi
+if [ $((${#cases[@]} % 4)) -ne 0 ]; then
+  echo "usage: $0 [PAIRS] [INTERVAL LEAK BLOCK MIN_GROWTH]..." >&2
+  exit 2
+fi
+
+cmake --preset debug >/dev/null
+cmake --build --preset debug --target nebula-diff-sites-workload >/dev/null
+workload=build/debug/tools/nebula-diff-sites-workload
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Exit status of diff-sites (1: something flagged) and whether the leaking site was among them.
+compare() {
+  local min_growth=$1 status=0
+  tools/nebula-memreport diff-sites "$work/before.pb.gz" "$work/after.pb.gz" \
+    --min-growth "$min_growth" >"$work/out" || status=$?
+  [ "$status" -le 1 ] || { cat "$work/out" >&2; exit 1; }
+  echo "$status $(grep -c '^diff-sites: .*leak_cache_entries' "$work/out" || true)"
+}
+
+printf '%-9s %-8s %-6s %-10s %-5s  %-22s %s\n' interval leak block min-growth pairs \
+  "injected site flagged" "identical pairs with a flag"
+for ((c = 0; c < ${#cases[@]}; c += 4)); do
+  interval=${cases[c]} leak=${cases[c + 1]} block=${cases[c + 2]} min_growth=${cases[c + 3]}
+  detected=0 false_alarms=0 other_flags=0
+  for ((pair = 0; pair < pairs; ++pair)); do
+    seed=$((1000 * c + 2 * pair + 1))
+    export NEBULA_SAMPLING_INTERVAL=$interval
+    NEBULA_SAMPLING_SEED=$seed NEBULA_HEAP_PROFILE=$work/before.pb.gz "$workload"
+    NEBULA_SAMPLING_SEED=$((seed + 1)) NEBULA_HEAP_PROFILE=$work/after.pb.gz "$workload" \
+      --leak "$leak" --leak-block "$block"
+    read -r status leaking < <(compare "$min_growth")
+    detected=$((detected + leaking))
+    # A flag on any other site of an injected pair is a false alarm too.
+    if [ "$status" -eq 1 ] && [ "$leaking" -eq 0 ]; then other_flags=$((other_flags + 1)); fi
+    NEBULA_SAMPLING_SEED=$((seed + 500)) NEBULA_HEAP_PROFILE=$work/after.pb.gz "$workload"
+    read -r status leaking < <(compare "$min_growth")
+    false_alarms=$((false_alarms + status))
+  done
+  printf '%-9s %-8s %-6s %-10s %-5s  %-22s %s\n' "$interval" "$leak" "$block" "$min_growth" \
+    "$pairs" "$detected/$pairs" \
+    "$false_alarms/$pairs (injected pairs flagging another site only: $other_flags)"
+done

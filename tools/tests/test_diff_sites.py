@@ -1,0 +1,269 @@
+"""Tests of `nebula-memreport diff-sites`: on heap profiles this test encodes itself (a protobuf
+writer of its own, not the library's), on profiles the diff-sites workload wrote with fixed
+sampling seeds (NEBULA_DIFF_SITES_WORKLOAD, set by CTest in tracking builds), and on bad input.
+The statistics are checked against a simulation of the sampling model with fixed seeds.
+"""
+import gzip
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+from test_memreport import Scratch, memreport, run
+
+WORKLOAD = os.environ.get("NEBULA_DIFF_SITES_WORKLOAD")
+KIB, MIB = 1 << 10, 1 << 20
+INTERVAL = 512 * KIB
+
+
+def varint(value):
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7f) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def field(number, value):
+    if isinstance(value, bytes):
+        return varint(number << 3 | 2) + varint(len(value)) + value
+    return varint(number << 3) + varint(value)
+
+
+def encode_profile(sites, period=INTERVAL, types=None, packed=True):
+    """profile.proto bytes: `sites` are (tag, frames, inuse_objects, inuse_space, samples)."""
+    types = types or [("inuse_objects", "count"), ("inuse_space", "bytes"),
+                      ("samples", "count")]
+    strings = [""]
+
+    def index(text):
+        if text not in strings:
+            strings.append(text)
+        return strings.index(text)
+
+    body = b""
+    for type_name, unit in types:
+        body += field(1, field(1, index(type_name)) + field(2, index(unit)))
+    function_ids = {}
+    for tag, frames, objects, space, samples in sites:
+        for frame in frames:
+            function_ids.setdefault(frame, len(function_ids) + 1)
+        by_type = {"inuse_objects": objects, "inuse_space": space, "samples": samples}
+        values = [by_type.get(type_name, 0) for type_name, _ in types]
+        locations = [function_ids[frame] for frame in frames]
+        if packed:
+            sample = field(1, b"".join(map(varint, locations))) + \
+                field(2, b"".join(map(varint, values)))
+        else:
+            sample = b"".join(field(1, item) for item in locations) + \
+                b"".join(field(2, item) for item in values)
+        sample += field(3, field(1, index("tag")) + field(2, index(tag)))
+        body += field(2, sample)
+    for name, identifier in function_ids.items():
+        body += field(4, field(1, identifier) + field(4, field(1, identifier)))
+        body += field(5, field(1, identifier) + field(2, index(name)))
+    body += field(12, period)
+    for text in strings:
+        body += field(6, text.encode())
+    return body
+
+
+def site(tag, frames, blocks, block_size, samples):
+    """A site as the library estimates it: `samples` samples of blocks of `block_size` bytes."""
+    weight = 1 / (1 - math.exp(-block_size / INTERVAL))
+    return (tag, frames, round(samples * weight), round(samples * weight * block_size), samples)
+
+
+class DiffSites(Scratch):
+    def profile(self, name, sites, **options):
+        return self.write(name, gzip.compress(encode_profile(sites, **options)))
+
+    def test_a_site_that_grew_significantly_is_flagged_and_named(self):
+        before = self.profile("before.pb.gz", [
+            site("World", ["load_world", "main"], 0, 4096, 16)])
+        after = self.profile("after.pb.gz", [
+            site("World", ["load_world", "main"], 0, 4096, 16),
+            site("Cache", ["std::vector<int>::_M_realloc_insert", "leak_cache", "main"], 0,
+                 4096, 40)])
+        result = run("diff-sites", before, after)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        verdict = result.stdout.splitlines()[-1]
+        self.assertIn("diff-sites: 1 site grew", verdict)
+        # Named by the program's own frame, not the standard library's.
+        # 40 samples of 4 KiB blocks, each standing for 1 / (1 - exp(-4096 / 512 KiB)) blocks.
+        self.assertIn("leak_cache <- main [Cache] +20.1 MB", verdict)
+        self.assertNotIn("load_world", verdict)
+        tags = {line.split()[0]: line for line in result.stdout.splitlines()
+                if line.startswith(("Cache ", "World "))}
+        self.assertIn("+20.1 MB", tags["Cache"])
+        self.assertIn("0/40", tags["Cache"])
+
+    def test_growth_within_the_noise_or_under_min_growth_is_not_flagged(self):
+        before = self.profile("before.pb.gz", [site("World", ["load_world"], 0, 4096, 100)])
+        # +10 samples on 100: 5 MiB, well inside the interval (about +-14 samples).
+        noisy = self.profile("noisy.pb.gz", [site("World", ["load_world"], 0, 4096, 110)])
+        result = run("diff-sites", before, noisy)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no site grew significantly by more than 1.0 MB", result.stdout)
+        # Large blocks are always sampled: 2 MiB more is certain, and flagged unless it is
+        # under --min-growth.
+        exact_before = self.profile("exact0.pb.gz", [site("Assets", ["load"], 0, 8 * MIB, 4)])
+        exact_after = self.profile("exact1.pb.gz", [site("Assets", ["load"], 0, 8 * MIB, 5)])
+        self.assertEqual(run("diff-sites", exact_before, exact_after).returncode, 1)
+        result = run("diff-sites", exact_before, exact_after, "--min-growth", "9 MiB")
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("by more than 9.0 MB", result.stdout)
+        result = run("diff-sites", exact_before, exact_after, "--min-growth", str(9 * MIB))
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+    def test_one_large_block_sampled_in_one_run_only_is_not_certain_growth(self):
+        # A 256 KiB block at a 64 KiB interval is sampled 98 times in 100: the normal interval
+        # calls it certain, but it goes unsampled in one run of 50 (binomial guard).
+        interval = 64 * KIB
+        weight = 1 / -math.expm1(-4)
+        block = ("Names", ["grow_vector"], round(weight), round(256 * KIB * weight), 1)
+        before = self.profile("before.pb.gz", [], period=interval)
+        after = self.profile("after.pb.gz", [block], period=interval)
+        result = run("diff-sites", before, after, "--min-growth", "0")
+        self.assertEqual(result.returncode, 0, result.stdout)
+        # One 4 MiB block at the default interval goes unsampled once in 3000 runs: a new one
+        # is growth.
+        weight = 1 / -math.expm1(-8)
+        block = ("Cache", ["leak_block"], round(weight), round(4 * MIB * weight), 1)
+        after = self.profile("after4.pb.gz", [block])
+        result = run("diff-sites", self.profile("empty.pb.gz", []), after)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("leak_block [Cache] +4.0 MB", result.stdout)
+
+    def test_the_interval_is_the_sampling_models(self):
+        # 64 KiB blocks: p = 1 - exp(-1/8); 30 samples before, 50 after.
+        old = site("T", ["f"], 0, 64 * KIB, 30)
+        new = site("T", ["f"], 0, 64 * KIB, 50)
+        before = memreport.decode_profile("b", encode_profile([old]))
+        after = memreport.decode_profile("a", encode_profile([new]))
+        sites, tags = memreport.site_growths(before, after)
+        # Each profile's mean block size, from its rounded estimates, as the tool takes it.
+        variance = sum(space ** 2 * math.exp(-space / objects / INTERVAL) / samples
+                       for _, _, objects, space, samples in (old, new))
+        self.assertEqual(sites[0].growth, new[3] - old[3])
+        self.assertAlmostEqual(sites[0].high - sites[0].growth,
+                               1.959963984540054 * math.sqrt(variance), delta=1e-6)
+        self.assertAlmostEqual(tags[0].low, sites[0].low)
+
+    def test_intervals_cover_the_true_growth_95_times_in_100(self):
+        # The sampling model simulated with fixed seeds: each of N blocks of `size` bytes is
+        # sampled with p = 1 - exp(-size / interval) and un-sampled with weight 1 / p.
+        rng = random.Random(22)
+        covered = trials = 0
+        for size, blocks_before, blocks_after in ((4096, 2048, 3072), (64 * KIB, 128, 160),
+                                                  (300 * KIB, 40, 48)):
+            p = 1 - math.exp(-size / INTERVAL)
+            for _ in range(400):
+                profiles = []
+                for blocks in (blocks_before, blocks_after):
+                    samples = sum(rng.random() < p for _ in range(blocks))
+                    profiles.append(memreport.decode_profile("x", encode_profile(
+                        [("T", ["f"], round(samples / p), round(samples * size / p),
+                          samples)])))
+                row = memreport.site_growths(*profiles)[0][0]
+                truth = (blocks_after - blocks_before) * size
+                covered += row.low <= truth <= row.high
+                trials += 1
+        self.assertGreaterEqual(covered / trials, 0.93)
+        self.assertLessEqual(covered / trials, 0.97)
+
+    def test_sites_of_the_same_stack_and_tag_are_merged_and_unpacked_values_read(self):
+        before = self.profile("b.pb.gz", [site("A", ["f"], 0, 4096, 10)], packed=False)
+        after = self.profile("a.pb.gz", [site("A", ["f"], 0, 4096, 10),
+                                         site("A", ["f"], 0, 4096, 30)])
+        result = run("diff-sites", before, after, "--bytes")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("10/40", result.stdout)
+
+    def test_bad_input_exits_2_with_one_line_naming_the_file(self):
+        good = self.profile("good.pb.gz", [site("A", ["f"], 0, 4096, 10)])
+        old = self.profile("old.pb.gz", [site("A", ["f"], 0, 4096, 10)],
+                           types=[("inuse_objects", "count"), ("inuse_space", "bytes")])
+        cpu = self.profile("cpu.pb.gz", [], types=[("samples", "count"), ("cpu", "nanoseconds")])
+        no_period = self.profile("noperiod.pb.gz", [site("A", ["f"], 0, 4096, 10)], period=0)
+        cases = {
+            self.scratch / "missing.pb.gz": "cannot read the file",
+            self.write("text.pb.gz", "not a profile at all\n"): "not a pprof heap profile",
+            self.write("empty.pb.gz", b""): "not a pprof heap profile",
+            self.write("cut.pb.gz", gzip.compress(encode_profile([]))[:20]):
+                "a damaged gzip file",
+            self.write("truncated.pb", encode_profile([site("A", ["f"], 0, 4096, 10)])[:-3]):
+                "not a pprof heap profile",
+            old: "no sample counts (sample type samples/count)",
+            cpu: "no sample type inuse_objects/count: not a heap profile",
+            no_period: "no sampling period",
+        }
+        for path, reason in cases.items():
+            for arguments in ((path, good), (good, path)):
+                result = run("diff-sites", *arguments)
+                self.assertEqual(result.returncode, 2, (path, result.stdout, result.stderr))
+                lines = result.stderr.splitlines()
+                self.assertEqual(len(lines), 1, result.stderr)
+                self.assertTrue(lines[0].startswith(f"nebula-memreport: {path}: "), lines[0])
+                self.assertIn(reason, lines[0])
+        # Damaged profiles: every byte flipped in turn, and random bytes (fixed seed).
+        rng = random.Random(22)
+        valid = encode_profile([site("A", ["f", "main"], 0, 4096, 10)])
+        damaged = [valid[:i] + bytes([valid[i] ^ 0xff]) + valid[i + 1:]
+                   for i in range(0, len(valid), 3)]
+        damaged += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+                    for _ in range(50)]
+        for number, data in enumerate(damaged):
+            path = self.write(f"damaged{number}.pb", data)
+            try:
+                memreport.load_heap_profile(str(path))
+            except memreport.BadInput as error:
+                self.assertIn(str(path), str(error))
+        result = run("diff-sites", self.write("x.pb", damaged[0]), good)
+        self.assertIn(result.returncode, (0, 2), result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+        for bad in ("-1", "lots", "1 XB"):
+            result = run("diff-sites", good, good, "--min-growth", bad)
+            self.assertEqual(result.returncode, 2, bad)
+        self.assertEqual(run("diff-sites", good, good, "--top", "0").returncode, 2)
+        self.assertEqual(run("diff-sites", good, good).returncode, 0)
+
+
+@unittest.skipUnless(WORKLOAD, "needs NEBULA_DIFF_SITES_WORKLOAD (CTest, tracking builds)")
+class OnTheWorkloadsProfiles(Scratch):
+    def profile(self, name, seed, *arguments, interval=INTERVAL):
+        path = self.scratch / name
+        environment = dict(os.environ, NEBULA_SAMPLING_SEED=str(seed),
+                           NEBULA_SAMPLING_INTERVAL=str(interval),
+                           NEBULA_HEAP_PROFILE=str(path))
+        subprocess.run([WORKLOAD, *arguments], env=environment, check=True, timeout=120)
+        return path
+
+    def test_an_injected_site_is_flagged_and_identical_runs_are_not(self):
+        # Fixed seeds, 64 KiB interval: the 4 MiB site has about 64 samples, so the outcome
+        # does not hang on the seeds chosen.
+        interval = 64 * KIB
+        before = self.profile("before.pb.gz", 11, interval=interval)
+        same = self.profile("same.pb.gz", 12, interval=interval)
+        leaked = self.profile("leaked.pb.gz", 13, "--leak", str(4 * MIB), interval=interval)
+        result = run("diff-sites", before, leaked)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        verdict = result.stdout.splitlines()[-1]
+        self.assertIn("1 site grew", verdict)
+        self.assertIn("leak_cache_entries", verdict)
+        result = run("diff-sites", before, same)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        # The same seed draws the same samples: nothing grew at all.
+        again = self.profile("again.pb.gz", 11, interval=interval)
+        result = run("diff-sites", before, again, "--min-growth", "0")
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
