@@ -1,6 +1,7 @@
 // The tracker compiled out (NEBULA_MEMORY_TRACKING=0): the same API, reading zeros, allocating
 // straight from the C allocator. No operator new or delete is replaced in this configuration.
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
@@ -33,6 +34,23 @@ std::size_t tracking_overhead_bytes() noexcept {
     return 0;
 }
 void release_cached_blocks() noexcept {}
+
+void track_gpu_allocation(std::uint64_t, std::size_t, MemoryTag) noexcept {}
+void track_gpu_allocation(std::uint64_t, std::size_t) noexcept {}
+void track_gpu_free(std::uint64_t) noexcept {}
+GpuStats gpu_stats() noexcept {
+    return {};
+}
+GpuStats gpu_stats(std::string_view) noexcept {
+    return {};
+}
+GpuStats gpu_stats(MemoryTag) noexcept {
+    return {};
+}
+std::size_t unknown_gpu_free_count() noexcept {
+    return 0;
+}
+void reset_gpu_peak() noexcept {}
 
 void set_sampling_interval(std::size_t) noexcept {}
 std::size_t sampling_interval() noexcept {
