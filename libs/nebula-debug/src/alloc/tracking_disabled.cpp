@@ -20,6 +20,9 @@ AllocatorStats allocator_stats(std::string_view) {
 AllocatorStats allocator_stats(MemoryTag) noexcept {
     return {};
 }
+void allocator_stats(std::span<const MemoryTag> tags, std::span<AllocatorStats> out) noexcept {
+    std::fill_n(out.begin(), std::min(tags.size(), out.size()), AllocatorStats{});
+}
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
     return {};
 }

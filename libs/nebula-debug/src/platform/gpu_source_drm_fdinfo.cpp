@@ -100,7 +100,7 @@ bool query_drm_fdinfo(GpuDeviceMemory& out) {
         if (entry->d_name[0] == '.') {
             continue;
         }
-        char path[64];
+        char path[sizeof("/proc/self/fdinfo/") + sizeof(entry->d_name)];
         std::snprintf(path, sizeof path, "/proc/self/fdinfo/%s", entry->d_name);
         const int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
