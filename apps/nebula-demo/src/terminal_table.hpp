@@ -37,7 +37,9 @@ struct RunSummary {
     long frames = 0;
     double simulated_seconds = 0.0;
     double wall_seconds = 0.0;
-    double reporting_seconds = 0.0;  // in the reporters, the budget and the leak watch
+    double reporting_seconds = 0.0;  // in the reporters, the budget, end_frame and the leak watch
+    // In the capture's sample() (--capture): a CSV row and the resident breakdown, once a second.
+    double capture_seconds = 0.0;
     std::size_t peak_tracked_total = 0;
     std::size_t leak_warnings = 0;
     std::map<std::string, int> threshold_crossings;  // subsystem -> times it crossed upwards
