@@ -1,6 +1,7 @@
 #include "terminal_table.hpp"
 
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -110,8 +111,10 @@ std::string memory_table(const nd::MemoryBudget& budget, bool color,
             nd::MemoryTag tag;
             if (nd::find_memory_tag(name, tag)) {
                 const std::size_t held = nd::allocator_stats(tag).allocated_bytes;
+                // The gap counts the tag's GPU bytes as held too, as the panel's does.
+                const std::size_t gpu = nd::gpu_stats(tag).allocated_bytes;
                 fmt::format_to(out, "  {:>{}}  {:>{}}", nd::format_memory(held), kMemoryWidth,
-                               signed_memory(static_cast<std::int64_t>(held) -
+                               signed_memory(static_cast<std::int64_t>(held + gpu) -
                                              static_cast<std::int64_t>(memory.current_bytes)),
                                kMemoryWidth);
             } else {

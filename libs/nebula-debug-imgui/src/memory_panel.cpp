@@ -118,7 +118,7 @@ constexpr ColumnSpec kColumns[] = {
      "(allocations made inside nebula::debug::MemoryScope(\"<subsystem>\")).",
      kNumber, "1023.9 MB"},
     {"Gap",
-     "Allocator minus Current. Container slack keeps a steady gap;\n"
+     "Allocator plus GPU minus Current. Container slack keeps a steady gap;\n"
      "a gap that keeps growing is memory the subsystem no longer counts: a leak.",
      kNumber, "+1023.9 MB"},
     {"Peak", "Highest Current since the start or the last \"Reset peaks\".", kNumber, "1023.9 MB"},
@@ -139,8 +139,11 @@ constexpr ColumnSpec kColumns[] = {
 constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
 constexpr float kMinStretchColumnWidth = 90.0f;
 
+// What the tracker holds for the tag, heap and GPU, minus what the subsystem reports: a texture
+// manager that reports its device memory has no gap for it.
 std::int64_t gap_bytes(const BudgetRow& row, const PanelRow& panel_row) {
-    return static_cast<std::int64_t>(panel_row.tag_stats.allocated_bytes) -
+    return static_cast<std::int64_t>(panel_row.tag_stats.allocated_bytes +
+                                     panel_row.gpu_stats.allocated_bytes) -
            static_cast<std::int64_t>(row.memory.current_bytes);
 }
 

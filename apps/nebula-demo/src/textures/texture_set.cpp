@@ -131,7 +131,8 @@ void TextureSet::report(nd::MemoryBudget& budget) const {
     std::size_t textures = 2;
     for (const AtlasPage& page : pages_) {
         if (!page.rgba.empty()) {
-            bytes += page.descriptor.bytes();
+            // The texture on the device and the pixels kept to upload it again.
+            bytes += page.descriptor.bytes() + page.rgba.capacity();
             ++textures;
         }
     }
