@@ -83,8 +83,10 @@ void DemoSession::advance(double seconds) {
     budget_.end_frame();
     leak_watch_.check(budget_);
     const auto capture_start = std::chrono::steady_clock::now();
-    summary_.reporting_seconds +=
+    const double reporting_seconds =
         std::chrono::duration<double>(capture_start - reporting_start).count();
+    summary_.reporting_seconds += reporting_seconds;
+    summary_.reporting_us.push_back(static_cast<float>(reporting_seconds * 1e6));
     if (capturing_) {
         capture_.sample(budget_, seconds);
         summary_.capture_seconds +=

@@ -177,9 +177,19 @@ std::string summary_text(const RunSummary& summary, const nd::MemoryBudget& budg
     const double reporting_us =
         summary.frames > 0 ? summary.reporting_seconds * 1e6 / static_cast<double>(summary.frames)
                            : 0.0;
-    fmt::format_to(
-        out, "  Memory reporting: {:.1f} us/frame (reporters, budget, end_frame, leak watch)\n",
-        reporting_us);
+    if (summary.reporting_us.empty()) {
+        fmt::format_to(
+            out, "  Memory reporting: {:.1f} us/frame (reporters, budget, end_frame, leak watch)\n",
+            reporting_us);
+    } else {
+        std::vector<float> sorted = summary.reporting_us;
+        const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+        std::nth_element(sorted.begin(), middle, sorted.end());
+        fmt::format_to(out,
+                       "  Memory reporting: {:.1f} us/frame median, {:.1f} mean (reporters, "
+                       "budget, end_frame, leak watch)\n",
+                       *middle, reporting_us);
+    }
     if (summary.capture_seconds > 0.0) {
         // Apart: the resident breakdown it reads once a second (about a millisecond) is not what
         // a frame's reporting costs, and averaged in it read as 15-20 us a frame.
