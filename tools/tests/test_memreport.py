@@ -117,6 +117,25 @@ class OnTheDemosFiles(Scratch):
             self.assertEqual(table_row(result.stdout, name)[-1], "ok")
         self.assertIn("check: all 6 subsystems within budget", result.stdout)
 
+    def test_check_shows_gpu_bytes_and_allocations_per_frame(self):
+        result = run("check", self.small, "--bytes")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        header = result.stdout.splitlines()[0].split()
+        self.assertIn("GPU", header)
+        self.assertIn("Allocs/frame", header)
+        snapshot = json.loads(Path(self.small).read_text(encoding="utf-8"))
+        textures = next(row for row in snapshot["subsystems"] if row["name"] == "Textures")
+        if snapshot["allocator"]["tracking_enabled"]:  # GPU tracking is compiled out with it
+            self.assertGreater(textures["gpu_bytes"], 0)  # the demo tracks its textures
+        self.assertIn(str(textures["gpu_bytes"]), table_row(result.stdout, "Textures"))
+        # A snapshot from before GPU tracking: the columns are left out, the check still runs.
+        for row in snapshot["subsystems"]:
+            del row["gpu_bytes"], row["frame_allocations"]
+        older = self.write("older.json", json.dumps(snapshot))
+        result = run("check", older)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertNotIn("GPU", result.stdout.splitlines()[0])
+
     def test_check_fails_a_subsystem_whose_peak_is_past_its_budget(self):
         budgets = self.write("tight.toml", '[memory.budgets]\nTextures = "1 MiB"\n')
         result = run("check", self.small, "--budgets", budgets)
@@ -361,6 +380,12 @@ class BadInput(Scratch):
                 ("negative.json", {**self.snapshot(), "subsystems": [
                     {**self.snapshot()["subsystems"][0], "current_bytes": -1}]},
                  "expected a byte count"),
+                ("gpu.json", {**self.snapshot(), "subsystems": [
+                    {**self.snapshot()["subsystems"][0], "gpu_bytes": -5}]},
+                 "'subsystems[0].gpu_bytes' is -5, expected a count"),
+                ("churn.json", {**self.snapshot(), "subsystems": [
+                    {**self.snapshot()["subsystems"][0], "frame_allocations": "many"}]},
+                 "'subsystems[0].frame_allocations'"),
                 ("resident.json", {**self.snapshot(), "resident": []}, "'resident'"),
                 ("threshold.json", {**self.snapshot(), "warning_threshold": 7},
                  "'warning_threshold'")):

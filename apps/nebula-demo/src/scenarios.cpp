@@ -14,8 +14,8 @@ constexpr double kStartX = 40.0;
 constexpr double kStartZ = -4.0;
 constexpr double kCameraHeight = 96.0;
 
-std::array<Scenario, 4> make_scenarios() {
-    std::array<Scenario, 4> scenarios;
+std::array<Scenario, 5> make_scenarios() {
+    std::array<Scenario, 5> scenarios;
     Scenario& explore = scenarios[0];
     explore.kind = ScenarioKind::Explore;
     explore.name = "explore";
@@ -40,10 +40,18 @@ std::array<Scenario, 4> make_scenarios() {
     leak.summary =
         "unloaded chunks' mesh buffers leak: the allocator's Meshes climb, reports don't";
     leak.leak_unloaded_meshes = true;
+
+    Scenario& churn = scenarios[4];
+    churn.kind = ScenarioKind::Churn;
+    churn.name = "churn";
+    churn.summary =
+        "every creature's path query allocates each frame: Entities' Allocs/frame passes its "
+        "churn budget";
+    churn.entity_queries_allocate = true;
     return scenarios;
 }
 
-const std::array<Scenario, 4> kScenarios = make_scenarios();
+const std::array<Scenario, 5> kScenarios = make_scenarios();
 
 }  // namespace
 

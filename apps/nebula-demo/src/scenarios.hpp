@@ -8,7 +8,7 @@
 
 namespace nebula::demo {
 
-enum class ScenarioKind { Explore, SectorTransition, Pressure, Leak };
+enum class ScenarioKind { Explore, SectorTransition, Pressure, Leak, Churn };
 
 struct Scenario {
     ScenarioKind kind = ScenarioKind::Explore;
@@ -22,6 +22,8 @@ struct Scenario {
     std::string_view budgets_file;
     // leak: unloaded chunks' mesh buffers are lost instead of freed.
     bool leak_unloaded_meshes = false;
+    // churn: every creature's path query allocates its waypoints afresh each frame.
+    bool entity_queries_allocate = false;
 };
 
 // Chunks between sector origins: far enough that nothing of the old sector is in view.
@@ -40,6 +42,6 @@ struct CameraPose {
 CameraPose camera_at(const Scenario& scenario, double seconds);
 
 std::optional<Scenario> find_scenario(std::string_view name);
-std::string scenario_names();  // "explore, sector-transition, pressure, leak"
+std::string scenario_names();  // "explore, sector-transition, pressure, leak, churn"
 
 }  // namespace nebula::demo

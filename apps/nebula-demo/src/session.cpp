@@ -80,10 +80,18 @@ void DemoSession::advance(double seconds) {
     world_.update(seconds);
     const auto reporting_start = std::chrono::steady_clock::now();
     world_.report(budget_);
+    budget_.end_frame();
     leak_watch_.check(budget_);
-    capture_.sample(budget_, seconds);
-    summary_.reporting_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - reporting_start).count();
+    const auto capture_start = std::chrono::steady_clock::now();
+    const double reporting_seconds =
+        std::chrono::duration<double>(capture_start - reporting_start).count();
+    summary_.reporting_seconds += reporting_seconds;
+    summary_.reporting_us.push_back(static_cast<float>(reporting_seconds * 1e6));
+    if (capturing_) {
+        capture_.sample(budget_, seconds);
+        summary_.capture_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - capture_start).count();
+    }
     ++summary_.frames;
     summary_.simulated_seconds = seconds;
     summary_.peak_tracked_total = std::max(summary_.peak_tracked_total, budget_.total_current());

@@ -44,8 +44,8 @@ public:
     void finish_capture();
 
     // One frame: the world moves to `seconds` of simulated time, then the memory reporting runs
-    // (every subsystem's report, the budget's warnings and callbacks, the leak watch, the
-    // capture's row when one is due).
+    // (every subsystem's report, the budget's warnings and callbacks, end_frame's churn and GPU
+    // figures, the leak watch), then the capture's row when one is due (timed apart).
     void advance(double seconds);
     // Sector jumps, pressure responses: one line each since the last call.
     std::vector<std::string> take_events() { return world_.take_events(); }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace nebula::demo {
 
@@ -37,7 +38,12 @@ struct RunSummary {
     long frames = 0;
     double simulated_seconds = 0.0;
     double wall_seconds = 0.0;
-    double reporting_seconds = 0.0;  // in the reporters, the budget and the leak watch
+    double reporting_seconds = 0.0;  // in the reporters, the budget, end_frame and the leak watch
+    // Each frame's reporting time: on a loaded machine a preemption inside one frame's reporting
+    // moves the mean by microseconds, so the summary gives the median beside it.
+    std::vector<float> reporting_us;
+    // In the capture's sample() (--capture): a CSV row and the resident breakdown, once a second.
+    double capture_seconds = 0.0;
     std::size_t peak_tracked_total = 0;
     std::size_t leak_warnings = 0;
     std::map<std::string, int> threshold_crossings;  // subsystem -> times it crossed upwards

@@ -119,7 +119,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
         WorldRenderer renderer(session.world());
         ndi::MemoryHistory history;
         ndi::MemoryPanelState panel;
-        panel.default_size = ImVec2(800.0f, 340.0f);
+        panel.default_size = ImVec2(1000.0f, 340.0f);  // every column, GPU and Allocs/frame too
         panel.leak_watch = &session.leak_watch();
         panel.selected_subsystem = options.selected_subsystem.value_or("");
         if (!panel.selected_subsystem.empty()) {

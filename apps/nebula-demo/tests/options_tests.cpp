@@ -135,7 +135,7 @@ TEST(DemoOptions, ScenarioAndViewDistance) {
 TEST(DemoOptions, RejectsUnknownScenariosAndBadViewDistances) {
     EXPECT_THAT(parse({"--scenario", "flood"}).error,
                 HasSubstr("unknown scenario 'flood' (one of explore, sector-transition, pressure, "
-                          "leak)"));
+                          "leak, churn)"));
     EXPECT_THAT(parse({"--view-distance", "0"}).error,
                 HasSubstr("--view-distance expects a whole number of chunks from 1 to"));
     EXPECT_THAT(parse({"--view-distance", "far"}).error, HasSubstr("not 'far'"));

@@ -95,7 +95,7 @@ void draw_memory_panel_frames(benchmark::State& state, bool sites_pane) {
 void BM_DrawMemoryPanel(benchmark::State& state) {
     draw_memory_panel_frames(state, false);
 }
-BENCHMARK(BM_DrawMemoryPanel)->Arg(6)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DrawMemoryPanel)->Arg(6)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
 
 void BM_DrawMemoryPanelWithSites(benchmark::State& state) {
     draw_memory_panel_frames(state, true);

@@ -27,7 +27,8 @@ MemoryHistory::MemoryHistory() : MemoryHistory(Config{}) {}
 MemoryHistory::MemoryHistory(const Config& config)
     : config_(sanitized(config)),
       budget_rows_(std::make_unique<detail::BudgetRowCache>()),
-      samples_mib_(config_.max_subsystems * config_.samples_per_window, 0.0f) {
+      samples_mib_(config_.max_subsystems * config_.samples_per_window, 0.0f),
+      churn_samples_(samples_mib_.size(), 0.0f) {
     rows_.reserve(config_.max_subsystems);
     row_of_budget_row_.reserve(config_.max_subsystems);
 }
@@ -61,11 +62,15 @@ void MemoryHistory::sample(const MemoryBudget& budget, double now_seconds) {
             continue;
         }
         Row& row = rows_[row_of_budget_row_[i]];
-        float* ring = &samples_mib_[row_of_budget_row_[i] * config_.samples_per_window];
+        const std::size_t start = row_of_budget_row_[i] * config_.samples_per_window;
+        float* ring = &samples_mib_[start];
+        float* churn = &churn_samples_[start];
         ring[row.next] = static_cast<float>(budget_rows[i].memory.current_bytes) / kBytesPerMib;
+        churn[row.next] = static_cast<float>(budget_rows[i].memory.frame_allocations);
         row.next = (row.next + 1) % capacity;
         row.count = std::min(row.count + 1, capacity);
         row.max_mib = *std::max_element(ring, ring + row.count);
+        row.max_allocations = *std::max_element(churn, churn + row.count);
     }
 }
 
@@ -89,6 +94,20 @@ HistorySeries MemoryHistory::series(std::size_t row) const {
         .count = history.count,
         .offset = full ? history.next : 0,
         .max_mib = history.max_mib,
+    };
+}
+
+ChurnSeries MemoryHistory::churn_series(std::size_t row) const {
+    if (row >= rows_.size()) {
+        return {};
+    }
+    const Row& history = rows_[row];
+    const bool full = history.count == static_cast<int>(config_.samples_per_window);
+    return ChurnSeries{
+        .allocations = &churn_samples_[row * config_.samples_per_window],
+        .count = history.count,
+        .offset = full ? history.next : 0,
+        .max_allocations = history.max_allocations,
     };
 }
 

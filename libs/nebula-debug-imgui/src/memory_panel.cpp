@@ -1,6 +1,7 @@
 #include <nebula/debug/imgui/memory_panel.hpp>
 
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -27,6 +28,7 @@ struct PanelRow {
     MemoryTag tag;
     bool has_tag = false;
     AllocatorStats tag_stats;
+    GpuStats gpu_stats;
     std::size_t history_row = kUnresolvedHistoryRow;
 };
 
@@ -63,6 +65,14 @@ struct PanelCache {
     AllocatorStats allocator;
     double resident_read_at = -1.0;
     AllocatorStats untagged;  // the Untagged row's, read every frame like the subsystems' tags
+    GpuStats untagged_gpu;
+    // The tags read each frame (the rows' and Untagged, last) and what one fold gave for them.
+    std::vector<MemoryTag> fold_tags;
+    std::vector<AllocatorStats> fold_stats;
+    // The driver's view, read every kGpuDeviceRefreshSeconds, and the line it makes.
+    double gpu_device_read_at = -1.0;
+    GpuDeviceMemory gpu_device;
+    char gpu_line[256] = {};
     char resident_line[320] = {};
     SitesPane sites;
     PanelMark mark;
@@ -86,7 +96,9 @@ enum Column : int {
     kBudget,
     kUsage,
     kSinceMark,
-    kHistory
+    kHistory,
+    kGpu,
+    kChurn
 };
 
 struct ColumnSpec {
@@ -111,9 +123,9 @@ constexpr ColumnSpec kColumns[] = {
      "(allocations made inside nebula::debug::MemoryScope(\"<subsystem>\")).",
      kNumber, "1023.9 MB"},
     {"Gap",
-     "Allocator minus Current. Container slack keeps a steady gap;\n"
+     "Allocator plus GPU minus Current. Container slack keeps a steady gap;\n"
      "a gap that keeps growing is memory the subsystem no longer counts: a leak.\n"
-     "Negative: the subsystem reports memory the allocator never held (GPU memory).",
+     "Negative: the subsystem reports memory neither the allocator nor the GPU tracking holds.",
      kNumber, "+1023.9 MB"},
     {"Peak", "Highest Current since the start or the last \"Reset peaks\".", kNumber, "1023.9 MB"},
     {"Budget", "The subsystem's budget; N/A when it has none.", kNumber, "1023.9 MB"},
@@ -124,12 +136,24 @@ constexpr ColumnSpec kColumns[] = {
      kNumber | ImGuiTableColumnFlags_NoSort, "+1023.9 MB"},
     {"History", "Current over time: pass a MemoryHistory to draw_memory_panel() to fill it.",
      ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_NoSort, nullptr},
+    {"GPU",
+     "GPU bytes the engine tracks under the subsystem's tag "
+     "(nebula::debug::track_gpu_allocation).\n"
+     "Red: past the warning threshold of its GPU budget.",
+     kNumber, "1023.9 MB"},
+    {"Allocs/frame",
+     "Heap allocations under the subsystem's tag in the last frame, on every thread\n"
+     "(MemoryBudget::end_frame() counts them). Red: past the threshold of its churn budget.",
+     kNumber, "Allocs/frame"},
 };
 constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
 constexpr float kMinStretchColumnWidth = 90.0f;
 
+// What the tracker holds for the tag, heap and GPU, minus what the subsystem reports: a texture
+// manager that reports its device memory has no gap for it.
 std::int64_t gap_bytes(const BudgetRow& row, const PanelRow& panel_row) {
-    return static_cast<std::int64_t>(panel_row.tag_stats.allocated_bytes) -
+    return static_cast<std::int64_t>(panel_row.tag_stats.allocated_bytes +
+                                     panel_row.gpu_stats.allocated_bytes) -
            static_cast<std::int64_t>(row.memory.current_bytes);
 }
 
@@ -157,6 +181,10 @@ double sort_value(int column, const BudgetRow& row, const PanelRow& panel_row) {
             return static_cast<double>(row.memory.budget_bytes);
         case kUsage:
             return usage_fraction(row.memory);
+        case kGpu:
+            return static_cast<double>(panel_row.gpu_stats.allocated_bytes);
+        case kChurn:
+            return static_cast<double>(row.memory.frame_allocations);
         default:
             return 0.0;
     }
@@ -195,23 +223,38 @@ void refresh(PanelCache& cache, const MemoryBudget& budget, const MemoryHistory*
             panel_row.history_row = detail::kUnresolvedHistoryRow;
         }
     }
-    if (tracking) {
-        cache.untagged = allocator_stats(kUntagged);
-    }
     const std::vector<BudgetRow>& rows = cache.budget_rows.rows();
+    cache.fold_tags.clear();
     for (std::size_t i = 0; i < rows.size(); ++i) {
         PanelRow& panel_row = cache.panel_rows[i];
         if (tracking && !panel_row.has_tag) {
             panel_row.has_tag = find_memory_tag(rows[i].name, panel_row.tag);
         }
         if (panel_row.has_tag) {
-            panel_row.tag_stats = allocator_stats(panel_row.tag);
+            cache.fold_tags.push_back(panel_row.tag);
+            panel_row.gpu_stats = gpu_stats(panel_row.tag);
         }
         if (history != nullptr && panel_row.history_row == detail::kUnresolvedHistoryRow) {
             panel_row.history_row =
                 history->find(rows[i].name).value_or(detail::kUnresolvedHistoryRow);
         }
     }
+    if (!tracking) {
+        return;
+    }
+    // One fold of every thread's counters for all the rows, rather than one per row: with 32 rows
+    // the per-row reads were most of the panel's frame.
+    cache.fold_tags.push_back(kUntagged);
+    cache.fold_stats.resize(cache.fold_tags.size());
+    allocator_stats(cache.fold_tags, cache.fold_stats);
+    std::size_t folded = 0;
+    for (PanelRow& panel_row : cache.panel_rows) {
+        if (panel_row.has_tag) {
+            panel_row.tag_stats = cache.fold_stats[folded++];
+        }
+    }
+    cache.untagged = cache.fold_stats[folded];
+    cache.untagged_gpu = gpu_stats(kUntagged);
 }
 
 void right_aligned_text(const char* text) {
@@ -392,6 +435,71 @@ void draw_since_mark_cell(const PanelMark& mark, const BudgetRow& row, const Pan
     right_aligned_text(text);
 }
 
+void red_if(bool over, const char* text) {
+    if (over) {
+        ImGui::PushStyleColor(ImGuiCol_Text, kOverBudgetColor);
+    }
+    right_aligned_text(text);
+    if (over) {
+        ImGui::PopStyleColor();
+    }
+}
+
+void draw_gpu_cell(const MemoryBudget& budget, const BudgetRow& row, const PanelRow& panel_row) {
+    const GpuStats& gpu = panel_row.gpu_stats;
+    const SubsystemMemory& memory = row.memory;
+    if (gpu.allocation_count == 0 && memory.gpu_budget_bytes == 0) {
+        right_aligned_text("-");
+        return;
+    }
+    const bool over = memory.gpu_budget_bytes > 0 &&
+                      gpu.allocated_bytes > budget.warning_threshold_bytes(memory.gpu_budget_bytes);
+    red_if(over, format_memory(gpu.allocated_bytes).c_str());
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "%zu live GPU resources under \"%s\", peak %s.\nGPU budget: %s.",
+            gpu.live_allocations(), row.name.c_str(),
+            format_memory(gpu.peak_allocated_bytes).c_str(),
+            memory.gpu_budget_bytes > 0 ? format_memory(memory.gpu_budget_bytes).c_str() : "none");
+    }
+}
+
+void draw_churn_cell(const MemoryBudget& budget, const MemoryHistory* history, const BudgetRow& row,
+                     const PanelRow& panel_row) {
+    const SubsystemMemory& memory = row.memory;
+    char text[24];
+    std::snprintf(text, sizeof text, "%zu", memory.frame_allocations);
+    const bool over =
+        memory.churn_budget > 0 &&
+        memory.frame_allocations > budget.warning_threshold_bytes(memory.churn_budget);
+    red_if(over, text);
+    if (!ImGui::IsItemHovered()) {
+        return;
+    }
+    ImGui::BeginTooltip();
+    ImGui::Text("%zu allocations, %s, in the last frame. Churn budget: ", memory.frame_allocations,
+                format_memory(memory.frame_allocated_bytes).c_str());
+    ImGui::SameLine(0.0f, 0.0f);
+    if (memory.churn_budget > 0) {
+        ImGui::Text("%zu a frame.", memory.churn_budget);
+    } else {
+        ImGui::TextUnformatted("none.");
+    }
+    if (history != nullptr && panel_row.history_row != detail::kUnresolvedHistoryRow) {
+        const ChurnSeries series = history->churn_series(panel_row.history_row);
+        if (series.count >= 2) {
+            char label[64];
+            std::snprintf(label, sizeof label, "last %.0f s, highest %.0f",
+                          history->config().window_seconds,
+                          static_cast<double>(series.max_allocations));
+            ImGui::PlotLines("##churn", series.allocations, series.count, series.offset, label,
+                             0.0f, std::max(series.max_allocations * 1.15f, 1.0f),
+                             ImVec2(240.0f, 48.0f));
+        }
+    }
+    ImGui::EndTooltip();
+}
+
 void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const LeakWatch* leak_watch,
               const PanelMark& mark, std::string& selected, const BudgetRow& row,
               const PanelRow& panel_row, int row_index, std::vector<ImVec2>& history_points) {
@@ -434,6 +542,12 @@ void draw_row(const MemoryBudget& budget, const MemoryHistory* history, const Le
     if (ImGui::TableSetColumnIndex(kHistory)) {
         draw_history_cell(history, panel_row, history_points);
     }
+    if (ImGui::TableSetColumnIndex(kGpu)) {
+        draw_gpu_cell(budget, row, panel_row);
+    }
+    if (ImGui::TableSetColumnIndex(kChurn)) {
+        draw_churn_cell(budget, history, row, panel_row);
+    }
     ImGui::PopID();
 }
 
@@ -471,6 +585,16 @@ void draw_untagged_row(const PanelCache& cache, std::string& selected) {
     }
     ImGui::TableSetColumnIndex(kUsage);
     ImGui::TableSetColumnIndex(kHistory);
+    if (ImGui::TableSetColumnIndex(kGpu)) {
+        if (cache.untagged_gpu.allocation_count > 0) {
+            memory_cell(cache.untagged_gpu.allocated_bytes);
+        } else {
+            right_aligned_text("-");
+        }
+    }
+    if (ImGui::TableSetColumnIndex(kChurn)) {
+        right_aligned_text("-");
+    }
     ImGui::PopID();
 }
 
@@ -479,7 +603,8 @@ void setup_columns(bool tracking, bool marked) {
     for (int column = 0; column < kColumnCount; ++column) {
         const ColumnSpec& spec = kColumns[column];
         ImGuiTableColumnFlags flags = spec.flags;
-        if (!tracking && (column == kAllocator || column == kGap)) {
+        if (!tracking &&
+            (column == kAllocator || column == kGap || column == kGpu || column == kChurn)) {
             flags |= ImGuiTableColumnFlags_Disabled;
         }
         if (!marked && column == kSinceMark) {
@@ -539,7 +664,7 @@ void draw_table(MemoryBudget& budget, PanelCache& cache, MemoryPanelState& state
         ImGui::CalcTextSize(cache.resident_line, nullptr, false, ImGui::GetContentRegionAvail().x)
             .y;
     const float footer_height = 1.0f + style.ItemSpacing.y * 3.0f +
-                                ImGui::GetTextLineHeightWithSpacing() + resident_height +
+                                ImGui::GetTextLineHeightWithSpacing() * 2.0f + resident_height +
                                 ImGui::GetFrameHeight() + below_footer;
     constexpr ImGuiTableFlags kFlags =
         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Sortable |
@@ -721,12 +846,51 @@ void draw_mark_button(PanelCache& cache, bool& mark_requested, bool tracking) {
     }
 }
 
-void draw_footer(MemoryBudget& budget, PanelCache& cache, bool& mark_requested, bool tracking) {
+// The tracked bytes every frame; the driver's figures (gpu_device_memory() may connect to the X
+// server: about a millisecond) every kGpuDeviceRefreshSeconds.
+void refresh_gpu_line(PanelCache& cache, bool read_device) {
+    const double now = ImGui::GetTime();
+    if (read_device && (cache.gpu_device_read_at < 0.0 ||
+                        now - cache.gpu_device_read_at >= kGpuDeviceRefreshSeconds)) {
+        cache.gpu_device_read_at = now;
+        cache.gpu_device = gpu_device_memory();
+    }
+    const GpuDeviceMemory& device = cache.gpu_device;
+    const GpuStats tracked = gpu_stats();
+    char device_text[160];
+    if (!read_device) {
+        std::snprintf(device_text, sizeof device_text, "not read");
+    } else if (device.source.empty()) {
+        std::snprintf(device_text, sizeof device_text, "unknown (no driver source answers)");
+    } else {
+        const auto figure = [](std::size_t bytes) {
+            return bytes > 0 ? format_memory(bytes) : std::string("?");
+        };
+        std::snprintf(device_text, sizeof device_text, "used %s / total %s, budget %s (%s)",
+                      figure(device.used_bytes).c_str(), figure(device.total_bytes).c_str(),
+                      figure(device.budget_bytes).c_str(), device.source.c_str());
+    }
+    std::snprintf(cache.gpu_line, sizeof cache.gpu_line, "GPU tracked: %s (peak %s)  |  Device: %s",
+                  format_memory(tracked.allocated_bytes).c_str(),
+                  format_memory(tracked.peak_allocated_bytes).c_str(), device_text);
+}
+
+void draw_footer(MemoryBudget& budget, PanelCache& cache, bool& mark_requested, bool tracking,
+                 bool read_gpu_device) {
     ImGui::Separator();
     const std::size_t total_budget = budget.total_budget();
     ImGui::Text("Tracked Total: %s  /  Budget: %s",
                 format_memory(cache.budget_rows.total_current()).c_str(),
                 total_budget > 0 ? format_memory(total_budget).c_str() : "N/A");
+    refresh_gpu_line(cache, read_gpu_device);
+    ImGui::TextUnformatted(cache.gpu_line);
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(
+            "Tracked: what the engine reported with track_gpu_allocation, every tag.\n"
+            "Device: the driver's own figures (gpu_device_memory()), refreshed every %.0f s;\n"
+            "'?' where its source does not tell.",
+            kGpuDeviceRefreshSeconds);
+    }
     draw_resident_line(cache, tracking);
     draw_overhead_line(tracking);
     draw_mark_button(cache, mark_requested, tracking);
@@ -1012,7 +1176,7 @@ void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
         }
         draw_table(budget, cache, state, history, tracking,
                    sites_shown ? layout_sites_pane(cache.sites) : 0.0f);
-        draw_footer(budget, cache, state.mark_requested, tracking);
+        draw_footer(budget, cache, state.mark_requested, tracking, state.read_gpu_device);
         if (sites_shown) {
             draw_sites_pane(cache.sites);
         }

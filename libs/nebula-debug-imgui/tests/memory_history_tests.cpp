@@ -1,5 +1,6 @@
 #include <nebula/debug/imgui/memory_panel.hpp>
 #include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/tracking_allocator.hpp>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +86,42 @@ TEST(MemoryHistory, SubsystemsPastTheCapacityGetNoHistoryAndRowsNeverMove) {
     EXPECT_TRUE(history.find("Audio"));
     EXPECT_FALSE(history.find("Chunks"));
     EXPECT_EQ(history.series(*meshes).count, 2);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(MemoryHistory, KeepsEachRowsAllocationsPerFrame) {
+    if (!nd::tracking_allocator_enabled()) {
+        GTEST_SKIP() << "churn is counted by the tracking allocator";
+    }
+    nd::MemoryBudget budget;
+    budget.report("HistoryChurn", 1, 1);
+    nd::memory_tag("HistoryChurn");
+    ndi::MemoryHistory history(ndi::MemoryHistory::Config{10.0, 10, 8});
+    budget.end_frame();
+    for (int frame = 0; frame < 3; ++frame) {
+        {
+            nd::MemoryScope scope("HistoryChurn");
+            for (int i = 0; i < (frame + 1) * 5; ++i) {
+                // Through the tracker's entry point: a new-expression's pair may be elided when
+                // optimised.
+                nd::tracked_free(nd::tracked_malloc(sizeof(int)));
+            }
+        }
+        budget.end_frame();
+        history.sample(budget, frame);
+    }
+    const std::optional<std::size_t> row = history.find("HistoryChurn");
+    ASSERT_TRUE(row.has_value());
+    const ndi::ChurnSeries series = history.churn_series(*row);
+    ASSERT_EQ(series.count, 3);
+    EXPECT_EQ(series.allocations[0], 5.0f);
+    EXPECT_EQ(series.allocations[1], 10.0f);
+    EXPECT_EQ(series.allocations[2], 15.0f);
+    EXPECT_EQ(series.max_allocations, 15.0f);
+    EXPECT_EQ(history.churn_series(99).count, 0);
 }
 
 }  // namespace

@@ -442,4 +442,67 @@ TEST_F(BudgetConfig, ErrorToStringIsPathLineMessage) {
     EXPECT_EQ(without_line.to_string(), "config/budgets.toml: cannot read the file");
 }
 
+TEST_F(BudgetConfig, GpuAndChurnBudgetsApply) {
+    nd::MemoryBudget budget;
+    const auto errors = nd::load_budget_config_string(budget,
+                                                      "[memory.gpu_budgets]\n"
+                                                      "Textures = \"512 MiB\"\n"
+                                                      "Meshes = 1048576\n"
+                                                      "[memory.churn_budgets]\n"
+                                                      "Meshes = 200\n"
+                                                      "Audio = 0\n");
+    EXPECT_THAT(errors, IsEmpty());
+    EXPECT_EQ(budget.subsystem("Textures")->gpu_budget_bytes, 512 * kMiB);
+    EXPECT_EQ(budget.subsystem("Meshes")->gpu_budget_bytes, kMiB);
+    EXPECT_EQ(budget.subsystem("Meshes")->churn_budget, 200u);
+    EXPECT_EQ(budget.subsystem("Audio")->churn_budget, 0u);
+    // Neither touches the memory budgets.
+    EXPECT_EQ(budget.subsystem("Textures")->budget_bytes, 0u);
+}
+
+TEST_F(BudgetConfig, BadGpuAndChurnBudgetsAreReportedAtTheirLinesAndTheRestApplies) {
+    nd::MemoryBudget budget;
+    const auto errors = nd::load_budget_config_string(budget,
+                                                      "[memory.gpu_budgets]\n"
+                                                      "Textures = \"12 parsecs\"\n"
+                                                      "Meshes = -1\n"
+                                                      "Audio = true\n"
+                                                      "Chunks = \"1 GiB\"\n"
+                                                      "[memory.churn_budgets]\n"
+                                                      "Meshes = \"200\"\n"
+                                                      "Audio = -3\n"
+                                                      "Physics = 2.5\n"
+                                                      "\"\" = 4\n"
+                                                      "Chunks = 50\n");
+    ASSERT_THAT(errors, SizeIs(7));
+    EXPECT_EQ(errors[0].line, 2u);
+    EXPECT_THAT(errors[0].message, HasSubstr("memory.gpu_budgets.Textures"));
+    EXPECT_EQ(errors[1].line, 3u);
+    EXPECT_THAT(errors[1].message, HasSubstr("negative"));
+    EXPECT_EQ(errors[2].line, 4u);
+    EXPECT_EQ(errors[3].line, 7u);
+    EXPECT_THAT(errors[3].message,
+                HasSubstr("memory.churn_budgets.Meshes: expected a count of allocations per "
+                          "frame (an integer), not a string"));
+    EXPECT_EQ(errors[4].line, 8u);
+    EXPECT_THAT(errors[4].message, HasSubstr("count -3 is negative"));
+    EXPECT_EQ(errors[5].line, 9u);
+    EXPECT_THAT(errors[5].message, HasSubstr("not a floating-point number"));
+    EXPECT_EQ(errors[6].line, 10u);
+    EXPECT_THAT(errors[6].message, HasSubstr("subsystem name in [memory.churn_budgets]"));
+    EXPECT_EQ(budget.subsystem("Chunks")->gpu_budget_bytes, 1024 * kMiB);
+    EXPECT_EQ(budget.subsystem("Chunks")->churn_budget, 50u);
+    EXPECT_FALSE(budget.subsystem("Textures").has_value());
+}
+
+TEST_F(BudgetConfig, GpuAndChurnBudgetsMustBeTables) {
+    nd::MemoryBudget budget;
+    auto errors = nd::load_budget_config_string(budget, "[memory]\ngpu_budgets = 5\n");
+    ASSERT_THAT(errors, SizeIs(1));
+    EXPECT_THAT(errors[0].message, HasSubstr("'memory.gpu_budgets' must be a table"));
+    errors = nd::load_budget_config_string(budget, "[memory]\nchurn_budgets = [1, 2]\n");
+    ASSERT_THAT(errors, SizeIs(1));
+    EXPECT_THAT(errors[0].message, HasSubstr("'memory.churn_budgets' must be a table"));
+}
+
 }  // namespace

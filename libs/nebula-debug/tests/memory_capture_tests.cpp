@@ -98,8 +98,10 @@ TEST(MemoryCapture, HeaderNamesEveryColumnAndARowComesOncePerInterval) {
     ASSERT_THAT(lines, SizeIs(6));
     const std::vector<std::string> header = split_line(lines[0]);
     EXPECT_THAT(header, ElementsAre("time_s", "CapAudio/current_bytes", "CapAudio/allocator_bytes",
-                                    "CapAudio/budget_bytes", "CapChunks/current_bytes",
+                                    "CapAudio/budget_bytes", "CapAudio/gpu_bytes",
+                                    "CapAudio/frame_allocations", "CapChunks/current_bytes",
                                     "CapChunks/allocator_bytes", "CapChunks/budget_bytes",
+                                    "CapChunks/gpu_bytes", "CapChunks/frame_allocations",
                                     "other_subsystems_bytes", "tracked_total_bytes",
                                     "total_budget_bytes", "allocated_bytes", "peak_allocated_bytes",
                                     "allocation_count", "deallocation_count", "resident_bytes",
@@ -198,7 +200,7 @@ TEST(MemoryCapture, ALateSubsystemCountsAsOtherAndIsLoggedOnce) {
     const std::vector<std::string> lines = read_lines(path);
     ASSERT_THAT(lines, SizeIs(4));
     const std::vector<std::string> header = split_line(lines[0]);
-    EXPECT_EQ(header.size(), 1 + 3 + 15u);
+    EXPECT_EQ(header.size(), 1 + 5 + 15u);
     for (std::size_t i = 1; i < lines.size(); ++i) {
         ASSERT_EQ(split_line(lines[i]).size(), header.size()) << lines[i];
     }

@@ -1,5 +1,6 @@
 // write_memory_snapshot(): the document's keys and values, and a path that cannot be written.
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/process_memory.hpp>
@@ -88,6 +89,45 @@ TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
     const nd::ResidentBreakdown breakdown = nd::resident_breakdown();
     EXPECT_EQ(resident["heap_allocator"], nd::heap_allocator_name(breakdown.heap_allocator));
     EXPECT_EQ(resident["heap_recognition"], breakdown.heap_recognition);
+}
+
+TEST(MemorySnapshot, HoldsEachSubsystemsGpuBytesChurnAndTheDriversView) {
+    nd::MemoryBudget budget;
+    budget.report("SnapTextures", 8 * kMiB, 3);
+    budget.set_gpu_budget("SnapTextures", 64 * kMiB);
+    budget.set_churn_budget("SnapTextures", 10);
+    nd::track_gpu_allocation(0x5AA9, 8 * kMiB, nd::memory_tag("SnapTextures"));
+    budget.end_frame();
+    {
+        nd::MemoryScope scope("SnapTextures");
+        for (int i = 0; i < 4; ++i) {
+            // Through the tracker's entry point: a new-expression's pair may be elided when
+            // optimised.
+            nd::tracked_free(nd::tracked_malloc(sizeof(int)));
+        }
+    }
+    budget.end_frame();
+
+    const nlohmann::json document = nlohmann::json::parse(nd::memory_snapshot_json(budget));
+    nd::track_gpu_free(0x5AA9);
+    const nlohmann::json& row = document["subsystems"][0];
+    EXPECT_EQ(row["gpu_budget_bytes"], 64 * kMiB);
+    EXPECT_EQ(row["churn_budget"], 10u);
+    if (nd::tracking_allocator_enabled()) {
+        EXPECT_EQ(row["gpu_bytes"], 8 * kMiB);
+        EXPECT_EQ(row["gpu_peak_bytes"], 8 * kMiB);
+        EXPECT_EQ(row["frame_allocations"], 4u);
+        EXPECT_EQ(row["frame_allocated_bytes"], 4 * sizeof(int));
+        EXPECT_GE(document["gpu"]["allocated_bytes"].get<std::size_t>(), 8 * kMiB);
+    } else {
+        EXPECT_EQ(row["gpu_bytes"], 0u);
+    }
+    const nlohmann::json& device = document["gpu"]["device"];
+    for (const char* key :
+         {"source", "device", "total_bytes", "used_bytes", "budget_bytes", "available_bytes"}) {
+        EXPECT_TRUE(device.contains(key)) << key;
+    }
+    EXPECT_TRUE(document["gpu"].contains("unknown_free_count"));
 }
 
 TEST(MemorySnapshot, HoldsTheTrackedTotalsAndTheAllocatorsStatisticsPerTag) {

@@ -110,7 +110,16 @@ void EntityTables::despawn_for(ChunkCoord coord) {
 }
 
 void EntityTables::update(float seconds_per_frame) {
+    nd::MemoryScope scope(tag_);
     for (std::size_t row = 0; row < creatures_.size(); ++row) {
+        if (queries_allocate_) {
+            // Turns a little toward the query's next waypoint.
+            const Position& from = creatures_.position[row];
+            const std::vector<Position> waypoints{from, {from.x + 1.0f, from.y, from.z + 1.0f}};
+            const float toward = std::atan2(waypoints[1].z - from.z, waypoints[1].x - from.x);
+            creatures_.wander[row].heading_radians +=
+                0.05f * (toward - creatures_.wander[row].heading_radians);
+        }
         Wander& wander = creatures_.wander[row];
         wander.seed = wander.seed * 1664525u + 1013904223u;
         wander.heading_radians += (static_cast<float>(wander.seed >> 24) / 255.0f - 0.5f) * 0.2f;

@@ -62,6 +62,9 @@ public:
     void despawn_for(ChunkCoord coord);
     // Creatures wander on their chunk's surface.
     void update(float seconds_per_frame);
+    // The churn scenario's bug: each creature's path query returns its waypoints in a vector of
+    // its own, made and dropped every frame (what a churn budget is for).
+    void set_queries_allocate(bool allocate) { queries_allocate_ = allocate; }
     void report(nebula::debug::MemoryBudget& budget) const;
 
     const CreatureTable& creatures() const { return creatures_; }
@@ -72,6 +75,7 @@ private:
     nebula::debug::MemoryTag tag_;
     CreatureTable creatures_;
     ItemTable items_;
+    bool queries_allocate_ = false;
 };
 
 }  // namespace nebula::demo

@@ -35,6 +35,7 @@ void MeshStore::chunk_unloading(ChunkCoord coord) {
     bytes_ -= mesh->second.bytes();
     if (uploader_ != nullptr) {
         uploader_->release(coord);
+        uploaded_bytes_ -= mesh->second.bytes();
     }
     if (leak_unloaded_meshes_) {
         nd::MemoryScope scope(tag_);
@@ -73,12 +74,13 @@ void MeshStore::build_pending(std::size_t max_builds, double camera_x, double ca
         const auto [entry, inserted] = meshes_.emplace(coord, std::move(mesh));
         if (uploader_ != nullptr) {
             uploader_->upload(coord, entry->second);
+            uploaded_bytes_ += entry->second.bytes();
         }
     }
 }
 
 void MeshStore::report(nd::MemoryBudget& budget) const {
-    budget.report(kName, bytes_, meshes_.size());
+    budget.report(kName, bytes_ + uploaded_bytes_, meshes_.size());
 }
 
 void MeshStore::attach(MeshUploader* uploader) {
@@ -88,8 +90,10 @@ void MeshStore::attach(MeshUploader* uploader) {
         }
     }
     uploader_ = uploader;
+    uploaded_bytes_ = 0;
     if (uploader_ != nullptr) {
         for (const auto& [coord, mesh] : meshes_) {
+            uploaded_bytes_ += mesh.bytes();
             uploader_->upload(coord, mesh);
         }
     }

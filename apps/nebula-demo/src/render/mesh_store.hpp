@@ -44,6 +44,7 @@ public:
                        const std::function<const Chunk*(ChunkCoord)>& find_chunk,
                        const TerrainNoise& terrain);
 
+    // The meshes' bytes, and again those of the meshes uploaded: their buffers on the GPU.
     void report(nebula::debug::MemoryBudget& budget) const;
     void attach(MeshUploader* uploader);
     void set_leak_unloaded_meshes(bool leak) { leak_unloaded_meshes_ = leak; }
@@ -64,6 +65,8 @@ private:
     // sanitizers' leak checker still guards the rest of the demo.
     std::vector<ChunkMesh> lost_meshes_;
     std::size_t bytes_ = 0;
+    // Of the meshes' bytes, what the uploader holds on the GPU as well (reported besides bytes_).
+    std::size_t uploaded_bytes_ = 0;
     std::size_t leaked_bytes_ = 0;
     bool leak_unloaded_meshes_ = false;
     MeshUploader* uploader_ = nullptr;

@@ -5,6 +5,7 @@
 #include <GL/glext.h>
 
 #include <fmt/format.h>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <array>
@@ -22,6 +23,12 @@ namespace {
 nebula::debug::MemoryTag driver_tag() {
     static const nebula::debug::MemoryTag tag = nebula::debug::memory_tag("GL driver");
     return tag;
+}
+
+// A GL buffer's id for track_gpu_allocation. GL names of buffers and textures may be equal:
+// the kind goes in the id's upper half.
+std::uint64_t gpu_buffer_id(GLuint buffer) {
+    return (std::uint64_t{1} << 32) | buffer;
 }
 
 using Matrix = std::array<float, 16>;  // column-major, as OpenGL takes it
@@ -217,6 +224,13 @@ void WorldRenderer::upload(ChunkCoord coord, const ChunkMesh& mesh) {
     glBindVertexArray(0);
     gpu_mesh.index_count = static_cast<GLsizei>(mesh.indices.size());
     gpu_->meshes[coord] = gpu_mesh;
+    // The mesh's buffers on the device, charged to Meshes (the driver's own heap copies stay
+    // under the driver's tag).
+    const nebula::debug::MemoryTag meshes = nebula::debug::memory_tag(MeshStore::kName);
+    nebula::debug::track_gpu_allocation(gpu_buffer_id(gpu_mesh.buffers[0]),
+                                        mesh.vertex_buffer_bytes(), meshes);
+    nebula::debug::track_gpu_allocation(gpu_buffer_id(gpu_mesh.buffers[1]),
+                                        mesh.index_buffer_bytes(), meshes);
 }
 
 void WorldRenderer::release(ChunkCoord coord) {
@@ -224,6 +238,8 @@ void WorldRenderer::release(ChunkCoord coord) {
     if (mesh == gpu_->meshes.end()) {
         return;
     }
+    nebula::debug::track_gpu_free(gpu_buffer_id(mesh->second.buffers[0]));
+    nebula::debug::track_gpu_free(gpu_buffer_id(mesh->second.buffers[1]));
     glDeleteBuffers(2, mesh->second.buffers);
     glDeleteVertexArrays(1, &mesh->second.vertex_array);
     gpu_->meshes.erase(mesh);

@@ -2,6 +2,8 @@
 
 #include "world/block.hpp"
 
+#include <nebula/debug/gpu_memory.hpp>
+
 #include <algorithm>
 
 namespace nebula::demo {
@@ -53,11 +55,25 @@ int full_mip_chain(int width, int height) {
 
 TextureSet::TextureSet(int framebuffer_width, int framebuffer_height)
     : tag_(nd::memory_tag(kName)),
-      color_target_{framebuffer_width, framebuffer_height, 4, 1},    // RGBA8
-      depth_target_{framebuffer_width, framebuffer_height, 4, 1} {}  // DEPTH24_STENCIL8
+      color_target_{framebuffer_width, framebuffer_height, 4, 1},   // RGBA8
+      depth_target_{framebuffer_width, framebuffer_height, 4, 1} {  // DEPTH24_STENCIL8
+    nd::track_gpu_allocation(gpu_id(&color_target_), color_target_.bytes(), tag_);
+    nd::track_gpu_allocation(gpu_id(&depth_target_), depth_target_.bytes(), tag_);
+}
 
 TextureSet::~TextureSet() {
     attach(nullptr);
+    for (const AtlasPage& page : pages_) {
+        if (!page.rgba.empty()) {
+            nd::track_gpu_free(gpu_id(&page));
+        }
+    }
+    nd::track_gpu_free(gpu_id(&color_target_));
+    nd::track_gpu_free(gpu_id(&depth_target_));
+}
+
+std::uint64_t TextureSet::gpu_id(const void* texture) {
+    return reinterpret_cast<std::uintptr_t>(texture);
 }
 
 AtlasPage TextureSet::paint_page(Biome biome) {
@@ -96,11 +112,13 @@ void TextureSet::update(const std::array<std::size_t, kBiomeCount>& surface_chun
         AtlasPage& page = pages_[index];
         if (wanted && page.rgba.empty()) {
             page = paint_page(biome);
+            nd::track_gpu_allocation(gpu_id(&page), page.descriptor.bytes(), tag_);
             if (uploader_ != nullptr) {
                 uploader_->upload_page(biome, page);
             }
         } else if (!wanted && !page.rgba.empty()) {
             page = {};
+            nd::track_gpu_free(gpu_id(&page));
             if (uploader_ != nullptr) {
                 uploader_->release_page(biome);
             }
@@ -113,7 +131,8 @@ void TextureSet::report(nd::MemoryBudget& budget) const {
     std::size_t textures = 2;
     for (const AtlasPage& page : pages_) {
         if (!page.rgba.empty()) {
-            bytes += page.descriptor.bytes();
+            // The texture on the device and the pixels kept to upload it again.
+            bytes += page.descriptor.bytes() + page.rgba.capacity();
             ++textures;
         }
     }

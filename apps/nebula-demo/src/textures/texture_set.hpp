@@ -45,6 +45,10 @@ public:
     virtual void release_page(Biome biome) = 0;
 };
 
+// The biome atlas pages and the render targets, as the GPU holds them. Each texture's bytes go
+// through nebula::debug::track_gpu_allocation under the Textures tag while it exists (headless
+// runs included: the set models what a renderer keeps on the device), so the Textures row's GPU
+// column holds what it reports, and its allocator column only the pages' CPU copies.
 class TextureSet {
 public:
     static constexpr std::string_view kName = "Textures";
@@ -67,6 +71,9 @@ public:
     static AtlasPage paint_page(Biome biome);
 
 private:
+    // A GPU resource id per texture, unique while this set lives: its descriptor's address.
+    static std::uint64_t gpu_id(const void* texture);
+
     nebula::debug::MemoryTag tag_;
     TextureDescriptor color_target_;
     TextureDescriptor depth_target_;

@@ -22,6 +22,9 @@ void VoxelWorld::configure_budgets(nd::MemoryBudget& budget) {
     budget.set_budget(EntityTables::kName, 16 * kMiB);
     budget.set_budget(AmbientAudio::kName, 8 * kMiB);
     budget.set_budget(PhysicsWorld::kName, 16 * kMiB);
+    // Gameplay code should not allocate every frame: a creature's update makes no allocation.
+    budget.set_churn_budget(EntityTables::kName, kEntityChurnBudget);
+    budget.set_gpu_budget(TextureSet::kName, 32 * kMiB);
 }
 
 VoxelWorld::VoxelWorld(const Scenario& scenario, const WorldSettings& settings,
@@ -33,6 +36,7 @@ VoxelWorld::VoxelWorld(const Scenario& scenario, const WorldSettings& settings,
       textures_(settings.framebuffer_width, settings.framebuffer_height),
       streamer_(terrain_, *this, settings.view_distance, settings.chunk_loads_per_frame) {
     meshes_.set_leak_unloaded_meshes(scenario.leak_unloaded_meshes);
+    entities_.set_queries_allocate(scenario.entity_queries_allocate);
     pressure_callback_ = budget_.add_pressure_callback(
         ChunkStreamer::kName,
         [this](const nd::MemoryPressure& pressure) { relieve_pressure(pressure); });

@@ -32,7 +32,8 @@ namespace nebula::debug::detail {
 inline constexpr std::int64_t kNotCounting = std::numeric_limits<std::int64_t>::min() / 2;
 
 // Written by the owning thread only, read by any (relaxed atomics: plain moves on x86).
-struct TagCounters {
+// A line to each tag: the allocation path writes four of the five counters, all in one line.
+struct alignas(64) TagCounters {
     // Bytes this thread allocated minus bytes it freed under this tag, not yet published.
     // Kept within [0, kPeakSlackBytes] while the thread counts; leaving that range publishes.
     std::atomic<std::int64_t> unpublished_bytes{kNotCounting};
@@ -41,8 +42,13 @@ struct TagCounters {
     std::atomic<std::int64_t> peak_unpublished_bytes{0};
     std::atomic<std::uint64_t> allocations{0};
     std::atomic<std::uint64_t> deallocations{0};
+    // Every byte this thread allocated under the tag, freed or not: what a frame allocated is
+    // the difference between two reads (MemoryBudget::end_frame).
+    std::atomic<std::uint64_t> allocated_bytes{0};
 };
-static_assert(sizeof(TagCounters) == 32, "two tags' hot counters to a cache line");
+// Five counters no longer fit two tags to a line (32 bytes each, as before allocated_bytes): one
+// line per tag rather than 40 bytes, which would split every other tag's counters over two lines.
+static_assert(sizeof(TagCounters) == 64, "one tag's hot counters to a cache line");
 
 // Where the shared totals stood when this thread last published a tag: their publish sequence
 // numbers right after its publish. While a sequence number still reads the same, nobody has
@@ -127,7 +133,7 @@ inline void store_unpublished(TagCounters& counters, std::int64_t unpublished) n
                                           std::memory_order_relaxed);
 }
 
-// The hot path: four loads, two compares and four stores into this thread's own counters.
+// The hot path: five loads, two compares and five stores into this thread's own counters.
 // Returns whether the allocation is sampled (sites/sampler.hpp): the countdown runs here, past
 // the range check, because the stand-ins' counters are read-only.
 inline bool count_allocation(ThreadCounters& thread, std::uint16_t tag,
@@ -141,6 +147,7 @@ inline bool count_allocation(ThreadCounters& thread, std::uint16_t tag,
     }
     store_unpublished(counters, unpublished);
     add_relaxed(counters.allocations, 1);
+    add_relaxed(counters.allocated_bytes, size);
     return sites::sample_due(thread.sampler, size);
 }
 

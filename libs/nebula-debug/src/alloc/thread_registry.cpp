@@ -36,6 +36,7 @@ struct alignas(64) SharedTotals {
     std::atomic<std::uint64_t> publish_sequence{0};
     std::atomic<std::uint64_t> retired_allocations{0};
     std::atomic<std::uint64_t> retired_deallocations{0};
+    std::atomic<std::uint64_t> retired_allocated_bytes{0};
 };
 
 constinit std::array<SharedTotals, kMaxMemoryTags> g_tag_totals{};
@@ -176,6 +177,8 @@ void fold_into_totals(ThreadCounters& thread) noexcept {
                                                         kRelaxed);
         g_tag_totals[tag].retired_deallocations.fetch_add(
             counters.deallocations.exchange(0, kRelaxed), kRelaxed);
+        g_tag_totals[tag].retired_allocated_bytes.fetch_add(
+            counters.allocated_bytes.exchange(0, kRelaxed), kRelaxed);
     }
     (thread.previous ? thread.previous->next : g_threads) = thread.next;
     if (thread.next != nullptr) {
@@ -325,6 +328,7 @@ struct TagSnapshot {
     std::int64_t current_bytes = 0;
     std::uint64_t allocations = 0;
     std::uint64_t deallocations = 0;
+    std::uint64_t allocated_bytes = 0;
 };
 
 // Folds shared totals and every live thread's counters for tags [first, first + count).
@@ -334,7 +338,8 @@ void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexc
         const SharedTotals& totals = g_tag_totals[first + i];
         out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
                   totals.retired_allocations.load(std::memory_order_relaxed),
-                  totals.retired_deallocations.load(std::memory_order_relaxed)};
+                  totals.retired_deallocations.load(std::memory_order_relaxed),
+                  totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
     }
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::uint16_t i = 0; i < count; ++i) {
@@ -344,6 +349,38 @@ void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexc
             out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
             out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
             out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
+            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
+        }
+    }
+}
+
+// fold_tags for a list of tags, in one pass over the threads: readers of many rows per frame
+// take the registry lock once instead of once per row. Tags past the registered ones read zeros.
+void fold_tag_list(const MemoryTag* tags, std::size_t count, std::uint32_t registered,
+                   TagSnapshot* out) noexcept {
+    std::lock_guard lock(g_registry_lock);
+    for (std::size_t i = 0; i < count; ++i) {
+        out[i] = {};
+        if (tags[i].index < registered) {
+            const SharedTotals& totals = g_tag_totals[tags[i].index];
+            out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
+                      totals.retired_allocations.load(std::memory_order_relaxed),
+                      totals.retired_deallocations.load(std::memory_order_relaxed),
+                      totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
+        }
+    }
+    for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint16_t tag = tags[i].index;
+            if (tag >= registered) {
+                continue;
+            }
+            const TagCounters& counters = thread->tags[tag];
+            raise_peak_to_unpublished_peak(tag, counters, thread->publish_marks[tag]);
+            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
+            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
+            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
+            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
         }
     }
 }
@@ -360,6 +397,7 @@ AllocatorStats to_stats(const TagSnapshot& snapshot, std::atomic<std::int64_t>& 
         static_cast<std::size_t>(std::max(peak.load(std::memory_order_relaxed), current));
     stats.allocation_count = static_cast<std::size_t>(snapshot.allocations);
     stats.deallocation_count = static_cast<std::size_t>(snapshot.deallocations);
+    stats.cumulative_allocated_bytes = static_cast<std::size_t>(snapshot.allocated_bytes);
     return stats;
 }
 
@@ -373,6 +411,7 @@ TagSnapshot sum(const TagSnapshot* snapshots, std::size_t count) noexcept {
         total.current_bytes += snapshots[i].current_bytes;
         total.allocations += snapshots[i].allocations;
         total.deallocations += snapshots[i].deallocations;
+        total.allocated_bytes += snapshots[i].allocated_bytes;
     }
     return total;
 }
@@ -391,7 +430,12 @@ bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
     ThreadCounters* thread =
         count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,
                      &SharedTotals::retired_allocations);
-    return thread != nullptr && sites::sample_due(thread->sampler, size);
+    if (thread == nullptr) {
+        g_tag_totals[tag].retired_allocated_bytes.fetch_add(size, kRelaxed);
+        return false;
+    }
+    add_relaxed(thread->tags[tag].allocated_bytes, size);
+    return sites::sample_due(thread->sampler, size);
 }
 
 void count_deallocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
@@ -418,6 +462,23 @@ AllocatorStats allocator_stats(MemoryTag tag) noexcept {
     TagSnapshot snapshot;
     detail::fold_tags(tag.index, 1, &snapshot);
     return detail::to_stats(snapshot, detail::g_tag_totals[tag.index].peak_bytes);
+}
+
+void allocator_stats(std::span<const MemoryTag> tags, std::span<AllocatorStats> out) noexcept {
+    const std::uint32_t registered = detail::registered_tag_count();
+    std::array<TagSnapshot, kMaxMemoryTags> snapshots;
+    const std::size_t count = std::min(tags.size(), out.size());
+    for (std::size_t first = 0; first < count; first += kMaxMemoryTags) {
+        const std::size_t batch = std::min(count - first, kMaxMemoryTags);
+        detail::fold_tag_list(tags.data() + first, batch, registered, snapshots.data());
+        for (std::size_t i = 0; i < batch; ++i) {
+            const std::uint16_t tag = tags[first + i].index;
+            out[first + i] =
+                tag < registered
+                    ? detail::to_stats(snapshots[i], detail::g_tag_totals[tag].peak_bytes)
+                    : AllocatorStats{};
+        }
+    }
 }
 
 AllocatorStats allocator_stats(std::string_view tag_name) {

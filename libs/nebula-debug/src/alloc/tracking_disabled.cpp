@@ -1,6 +1,7 @@
 // The tracker compiled out (NEBULA_MEMORY_TRACKING=0): the same API, reading zeros, allocating
 // straight from the C allocator. No operator new or delete is replaced in this configuration.
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
@@ -18,6 +19,9 @@ AllocatorStats allocator_stats(std::string_view) {
 }
 AllocatorStats allocator_stats(MemoryTag) noexcept {
     return {};
+}
+void allocator_stats(std::span<const MemoryTag> tags, std::span<AllocatorStats> out) noexcept {
+    std::fill_n(out.begin(), std::min(tags.size(), out.size()), AllocatorStats{});
 }
 std::vector<std::pair<std::string, AllocatorStats>> allocator_stats_by_tag() {
     return {};
@@ -37,6 +41,23 @@ void set_mismatch_policy(MismatchPolicy) noexcept {}
 std::size_t mismatched_free_count() noexcept {
     return 0;
 }
+
+void track_gpu_allocation(std::uint64_t, std::size_t, MemoryTag) noexcept {}
+void track_gpu_allocation(std::uint64_t, std::size_t) noexcept {}
+void track_gpu_free(std::uint64_t) noexcept {}
+GpuStats gpu_stats() noexcept {
+    return {};
+}
+GpuStats gpu_stats(std::string_view) noexcept {
+    return {};
+}
+GpuStats gpu_stats(MemoryTag) noexcept {
+    return {};
+}
+std::size_t unknown_gpu_free_count() noexcept {
+    return 0;
+}
+void reset_gpu_peak() noexcept {}
 
 void set_sampling_interval(std::size_t) noexcept {}
 std::size_t sampling_interval() noexcept {

@@ -159,6 +159,8 @@ struct BudgetSettings {
     std::optional<float> warning_threshold;
     std::optional<std::size_t> total_budget;
     std::vector<std::pair<std::string, std::size_t>> budgets;
+    std::vector<std::pair<std::string, std::size_t>> gpu_budgets;
+    std::vector<std::pair<std::string, std::size_t>> churn_budgets;
 };
 
 class ConfigReader {
@@ -195,31 +197,59 @@ private:
             } else if (key.str() == "warning_threshold") {
                 settings_.warning_threshold = read_threshold(node);
             } else if (key.str() == "budgets") {
-                if (const toml::table* budgets = node.as_table()) {
-                    read_budgets(*budgets);
-                } else {
-                    error(node.source(),
-                          fmt::format("'memory.budgets' must be a table, not {}", type_name(node)));
-                }
+                read_table(node, "budgets", &ConfigReader::read_size, settings_.budgets);
+            } else if (key.str() == "gpu_budgets") {
+                read_table(node, "gpu_budgets", &ConfigReader::read_size, settings_.gpu_budgets);
+            } else if (key.str() == "churn_budgets") {
+                read_table(node, "churn_budgets", &ConfigReader::read_count,
+                           settings_.churn_budgets);
             } else {
                 error(key.source(), fmt::format("unknown key 'memory.{}' (expected total_budget, "
-                                                "warning_threshold or budgets)",
+                                                "warning_threshold, budgets, gpu_budgets or "
+                                                "churn_budgets)",
                                                 key.str()));
             }
         }
     }
 
-    void read_budgets(const toml::table& budgets) {
-        for (const auto& [key, node] : budgets) {
+    using ValueReader = std::optional<std::size_t> (ConfigReader::*)(const toml::node&,
+                                                                     std::string_view);
+
+    // [memory.<table>]: subsystem name = value, each value read by `read_value`.
+    void read_table(const toml::node& node, std::string_view table, ValueReader read_value,
+                    std::vector<std::pair<std::string, std::size_t>>& out) {
+        const toml::table* entries = node.as_table();
+        if (entries == nullptr) {
+            error(node.source(),
+                  fmt::format("'memory.{}' must be a table, not {}", table, type_name(node)));
+            return;
+        }
+        for (const auto& [key, value] : *entries) {
             if (key.str().empty()) {
-                error(key.source(), "a subsystem name in [memory.budgets] is empty");
+                error(key.source(), fmt::format("a subsystem name in [memory.{}] is empty", table));
                 continue;
             }
             const std::string name(key.str());
-            if (const auto bytes = read_size(node, "memory.budgets." + name)) {
-                settings_.budgets.emplace_back(name, *bytes);
+            if (const auto read =
+                    (this->*read_value)(value, fmt::format("memory.{}.{}", table, name))) {
+                out.emplace_back(name, *read);
             }
         }
+    }
+
+    // An allocation count per frame: a non-negative integer (no units, no strings).
+    std::optional<std::size_t> read_count(const toml::node& node, std::string_view key) {
+        if (const auto* integer = node.as_integer()) {
+            if (integer->get() < 0) {
+                error(node.source(), fmt::format("{}: count {} is negative", key, integer->get()));
+                return std::nullopt;
+            }
+            return static_cast<std::size_t>(integer->get());
+        }
+        error(node.source(), fmt::format("{}: expected a count of allocations per frame (an "
+                                         "integer), not {}",
+                                         key, type_name(node)));
+        return std::nullopt;
     }
 
     std::optional<std::size_t> read_size(const toml::node& node, std::string_view key) {
@@ -280,6 +310,12 @@ void apply(MemoryBudget& budget, const BudgetSettings& settings) {
     }
     for (const auto& [name, bytes] : settings.budgets) {
         budget.set_budget(name, bytes);
+    }
+    for (const auto& [name, bytes] : settings.gpu_budgets) {
+        budget.set_gpu_budget(name, bytes);
+    }
+    for (const auto& [name, allocations] : settings.churn_budgets) {
+        budget.set_churn_budget(name, allocations);
     }
 }
 

@@ -1,6 +1,7 @@
 #include <nebula/debug/leak_watch.hpp>
 
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 
 #include "memory_log.hpp"
 #include "options.hpp"
@@ -46,7 +47,9 @@ void LeakWatch::check(const MemoryBudget& budget) {
         if (!watched.has_tag) {
             watched.has_tag = find_memory_tag(name, watched.tag);
         }
-        watched.held_bytes = watched.has_tag ? allocator_stats(watched.tag).allocated_bytes : 0;
+        watched.held_bytes = watched.has_tag ? allocator_stats(watched.tag).allocated_bytes +
+                                                   gpu_stats(watched.tag).allocated_bytes
+                                             : 0;
         watched.reported_bytes = memory.current_bytes;
         watched.gap = watched.has_tag ? static_cast<std::int64_t>(watched.held_bytes) -
                                             static_cast<std::int64_t>(watched.reported_bytes)

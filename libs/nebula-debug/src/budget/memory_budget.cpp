@@ -1,4 +1,6 @@
 // MemoryBudget: per-subsystem reports, budgets, threshold warnings and pressure callbacks.
+#include <nebula/debug/gpu_memory.hpp>
+#include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -144,7 +146,18 @@ bool looks_like_typo(std::string_view name, std::string_view row) {
 struct Subsystem {
     SubsystemMemory memory;
     bool over_threshold = false;  // already warned for the current crossing
+    bool over_gpu_threshold = false;
+    bool over_churn_threshold = false;
+    // The tracker's tag of the row's name, looked up by end_frame() until it exists.
+    bool has_tag = false;
+    MemoryTag tag;
+    // The tag's cumulative counts at the last end_frame(), which the next one subtracts.
+    bool has_baseline = false;
+    std::size_t baseline_allocations = 0;
+    std::size_t baseline_allocated_bytes = 0;
 };
+
+enum class CrossingKind : std::uint8_t { heap, gpu, churn };
 
 struct RegisteredCallback {
     PressureCallbackId id = 0;
@@ -160,6 +173,7 @@ struct RunningCallback {
 };
 
 struct SubsystemCrossing {
+    CrossingKind kind = CrossingKind::heap;
     std::string name;
     std::size_t current_bytes = 0;
     std::size_t budget_bytes = 0;
@@ -261,19 +275,41 @@ struct MemoryBudget::Impl {
         }
     }
 
+    // Reused by end_frame() so that it allocates nothing once the rows exist.
+    std::vector<Subsystem*> frame_rows;
+    std::vector<MemoryTag> frame_tags;
+    std::vector<AllocatorStats> frame_stats;
+
+    // The band every budget shares: over when above floor(budget x warning threshold).
+    bool is_over(std::size_t value, std::size_t budget) const {
+        return budget > 0 && value > threshold_bytes(budget, exact_threshold);
+    }
     bool is_over(const SubsystemMemory& memory) const {
-        return memory.budget_bytes > 0 &&
-               memory.current_bytes > threshold_bytes(memory.budget_bytes, exact_threshold);
+        return is_over(memory.current_bytes, memory.budget_bytes);
+    }
+
+    // Records a crossing of one band upwards; `over` is the row's flag for that band.
+    void check_band(CrossingKind kind, std::string_view name, std::size_t value, std::size_t budget,
+                    bool& over, Crossings& crossings) {
+        const bool now_over = is_over(value, budget);
+        if (now_over && !over) {
+            crossings.subsystems.push_back(
+                {kind, std::string(name), value, budget, threshold_bytes(budget, exact_threshold)});
+        }
+        over = now_over;
     }
 
     void check_subsystem(std::string_view name, Subsystem& row, Crossings& crossings) {
-        const bool over = is_over(row.memory);
-        if (over && !row.over_threshold) {
-            const std::size_t threshold = threshold_bytes(row.memory.budget_bytes, exact_threshold);
-            crossings.subsystems.push_back(
-                {std::string(name), row.memory.current_bytes, row.memory.budget_bytes, threshold});
-        }
-        row.over_threshold = over;
+        check_band(CrossingKind::heap, name, row.memory.current_bytes, row.memory.budget_bytes,
+                   row.over_threshold, crossings);
+    }
+    void check_gpu(std::string_view name, Subsystem& row, Crossings& crossings) {
+        check_band(CrossingKind::gpu, name, row.memory.gpu_bytes, row.memory.gpu_budget_bytes,
+                   row.over_gpu_threshold, crossings);
+    }
+    void check_churn(std::string_view name, Subsystem& row, Crossings& crossings) {
+        check_band(CrossingKind::churn, name, row.memory.frame_allocations, row.memory.churn_budget,
+                   row.over_churn_threshold, crossings);
     }
 
     void check_total(Crossings& crossings) {
@@ -306,8 +342,14 @@ struct MemoryBudget::Impl {
             logger->warn("{}", hint);
         }
         for (const SubsystemCrossing& crossing : crossings.subsystems) {
-            logger->warn("Subsystem '{}' at {}% of memory budget ({} MB / {} MB)", crossing.name,
+            if (crossing.kind == CrossingKind::churn) {
+                logger->warn("Subsystem '{}' made {} allocations in a frame (churn budget {})",
+                             crossing.name, crossing.current_bytes, crossing.budget_bytes);
+                continue;
+            }
+            logger->warn("Subsystem '{}' at {}% of {}memory budget ({} MB / {} MB)", crossing.name,
                          percent_of(crossing.current_bytes, crossing.budget_bytes),
+                         crossing.kind == CrossingKind::gpu ? "GPU " : "",
                          whole_mib(crossing.current_bytes), whole_mib(crossing.budget_bytes));
             run_pressure_callbacks(crossing, *logger);
         }
@@ -327,9 +369,13 @@ struct MemoryBudget::Impl {
                 callbacks.begin(), callbacks.end(), std::back_inserter(matching),
                 [&](const RegisteredCallback& entry) { return entry.subsystem == crossing.name; });
         }
-        const MemoryPressure pressure{crossing.name, crossing.current_bytes, crossing.budget_bytes,
-                                      crossing.threshold_bytes,
-                                      crossing.current_bytes - crossing.threshold_bytes};
+        const MemoryPressure pressure{
+            crossing.name,
+            crossing.current_bytes,
+            crossing.budget_bytes,
+            crossing.threshold_bytes,
+            crossing.current_bytes - crossing.threshold_bytes,
+            crossing.kind == CrossingKind::gpu ? MemoryKind::gpu : MemoryKind::heap};
         for (const RegisteredCallback& entry : matching) {
             {
                 std::lock_guard lock(mutex);
@@ -422,6 +468,8 @@ void MemoryBudget::set_warning_threshold(float fraction) {
         impl_->exact_threshold = to_decimal_fraction(fraction);
         for (auto& [name, row] : impl_->subsystems) {
             impl_->check_subsystem(name, row, crossings);
+            impl_->check_gpu(name, row, crossings);
+            impl_->check_churn(name, row, crossings);
         }
     }
     impl_->announce(crossings);
@@ -482,6 +530,90 @@ void MemoryBudget::visit_subsystems(SubsystemVisitor visitor, void* context) con
     for (const auto& [name, row] : impl_->subsystems) {
         visitor(context, name, row.memory, impl_->is_over(row.memory));
     }
+}
+
+void MemoryBudget::end_frame() {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->frame_rows.clear();
+        impl_->frame_tags.clear();
+        for (auto& [name, row] : impl_->subsystems) {
+            if (!row.has_tag) {
+                row.has_tag = find_memory_tag(name, row.tag);
+            }
+            if (row.has_tag) {
+                impl_->frame_rows.push_back(&row);
+                impl_->frame_tags.push_back(row.tag);
+            }
+        }
+        impl_->frame_stats.resize(impl_->frame_tags.size());
+        // One fold of every thread for all rows: a lock per row would cost a fold per row.
+        allocator_stats(impl_->frame_tags, impl_->frame_stats);
+        for (std::size_t i = 0; i < impl_->frame_rows.size(); ++i) {
+            Subsystem& row = *impl_->frame_rows[i];
+            const AllocatorStats& stats = impl_->frame_stats[i];
+            if (row.has_baseline) {
+                row.memory.frame_allocations = stats.allocation_count - row.baseline_allocations;
+                row.memory.frame_allocated_bytes =
+                    stats.cumulative_allocated_bytes - row.baseline_allocated_bytes;
+            }
+            row.has_baseline = true;
+            row.baseline_allocations = stats.allocation_count;
+            row.baseline_allocated_bytes = stats.cumulative_allocated_bytes;
+            row.memory.gpu_bytes = gpu_stats(row.tag).allocated_bytes;
+        }
+        for (auto& [name, row] : impl_->subsystems) {
+            impl_->check_gpu(name, row, crossings);
+            impl_->check_churn(name, row, crossings);
+        }
+    }
+    impl_->announce(crossings);
+}
+
+FrameChurn MemoryBudget::frame_churn(std::string_view name) const {
+    std::lock_guard lock(impl_->mutex);
+    const auto row = impl_->subsystems.find(name);
+    if (row == impl_->subsystems.end()) {
+        return {};
+    }
+    return {row->second.memory.frame_allocations, row->second.memory.frame_allocated_bytes};
+}
+
+void MemoryBudget::set_churn_budget(std::string_view name, std::size_t allocations_per_frame) {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        Subsystem& row = impl_->find_or_add(name);
+        row.memory.churn_budget = allocations_per_frame;
+        impl_->check_churn(name, row, crossings);
+    }
+    impl_->announce(crossings);
+}
+
+void MemoryBudget::set_gpu_budget(std::string_view name, std::size_t bytes) {
+    Crossings crossings;
+    {
+        std::lock_guard lock(impl_->mutex);
+        Subsystem& row = impl_->find_or_add(name);
+        row.memory.gpu_budget_bytes = bytes;
+        impl_->check_gpu(name, row, crossings);
+    }
+    impl_->announce(crossings);
+}
+
+bool MemoryBudget::is_over_churn_budget(std::string_view name) const {
+    std::lock_guard lock(impl_->mutex);
+    const auto row = impl_->subsystems.find(name);
+    return row != impl_->subsystems.end() &&
+           impl_->is_over(row->second.memory.frame_allocations, row->second.memory.churn_budget);
+}
+
+bool MemoryBudget::is_over_gpu_budget(std::string_view name) const {
+    std::lock_guard lock(impl_->mutex);
+    const auto row = impl_->subsystems.find(name);
+    return row != impl_->subsystems.end() &&
+           impl_->is_over(row->second.memory.gpu_bytes, row->second.memory.gpu_budget_bytes);
 }
 
 PressureCallbackId MemoryBudget::add_pressure_callback(std::string_view subsystem,

@@ -1,3 +1,4 @@
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/memory_capture.hpp>
 #include <nebula/debug/process_memory.hpp>
 
@@ -12,8 +13,8 @@
 namespace nebula::debug {
 namespace {
 
-constexpr std::string_view kSubsystemFields[] = {"current_bytes", "allocator_bytes",
-                                                 "budget_bytes"};
+constexpr std::string_view kSubsystemFields[] = {"current_bytes", "allocator_bytes", "budget_bytes",
+                                                 "gpu_bytes", "frame_allocations"};
 constexpr std::string_view kTotalsHeader =
     "other_subsystems_bytes,tracked_total_bytes,total_budget_bytes,allocated_bytes,"
     "peak_allocated_bytes,allocation_count,deallocation_count,resident_bytes,heap_bytes,"
@@ -194,6 +195,8 @@ bool MemoryCapture::write_row(const MemoryBudget& budget, double now_seconds, bo
         append_number(line_, column.memory.current_bytes);
         append_number(line_, allocator_bytes);
         append_number(line_, column.memory.budget_bytes);
+        append_number(line_, column.has_tag ? gpu_stats(column.tag).allocated_bytes : 0);
+        append_number(line_, column.memory.frame_allocations);
     }
     append_number(line_, other_subsystems_bytes);
     append_number(line_, budget.total_current());

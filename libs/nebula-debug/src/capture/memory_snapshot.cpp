@@ -1,4 +1,5 @@
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
@@ -19,16 +20,24 @@ nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
     const bool tracking = tracking_allocator_enabled();
     for (const auto& [name, memory] : budget.subsystems()) {
         std::size_t allocator_bytes = 0;
+        GpuStats gpu;
         MemoryTag tag;
         if (tracking && find_memory_tag(name, tag)) {
             allocator_bytes = allocator_stats(tag).allocated_bytes;
+            gpu = gpu_stats(tag);
         }
         rows.push_back({{"name", name},
                         {"current_bytes", memory.current_bytes},
                         {"peak_bytes", memory.peak_bytes},
                         {"budget_bytes", memory.budget_bytes},
                         {"allocator_bytes", allocator_bytes},
-                        {"allocation_count", memory.allocation_count}});
+                        {"allocation_count", memory.allocation_count},
+                        {"gpu_bytes", gpu.allocated_bytes},
+                        {"gpu_peak_bytes", gpu.peak_allocated_bytes},
+                        {"gpu_budget_bytes", memory.gpu_budget_bytes},
+                        {"frame_allocations", memory.frame_allocations},
+                        {"frame_allocated_bytes", memory.frame_allocated_bytes},
+                        {"churn_budget", memory.churn_budget}});
     }
     return rows;
 }
@@ -58,6 +67,23 @@ nlohmann::ordered_json allocator_json() {
     }
     allocator["tags"] = std::move(tags);
     return allocator;
+}
+
+nlohmann::ordered_json gpu_json() {
+    const GpuStats tracked = gpu_stats();
+    const GpuDeviceMemory device = gpu_device_memory();
+    return {{"allocated_bytes", tracked.allocated_bytes},
+            {"peak_allocated_bytes", tracked.peak_allocated_bytes},
+            {"allocation_count", tracked.allocation_count},
+            {"deallocation_count", tracked.deallocation_count},
+            {"unknown_free_count", unknown_gpu_free_count()},
+            {"device",
+             {{"source", device.source},
+              {"device", device.device},
+              {"total_bytes", device.total_bytes},
+              {"used_bytes", device.used_bytes},
+              {"budget_bytes", device.budget_bytes},
+              {"available_bytes", device.available_bytes}}}};
 }
 
 nlohmann::ordered_json resident_json() {
@@ -114,6 +140,7 @@ std::string memory_snapshot_json(const MemoryBudget& budget) {
         std::round(static_cast<double>(budget.warning_threshold()) * 1e6) / 1e6;
     document["allocator"] = allocator_json();
     document["resident"] = resident_json();
+    document["gpu"] = gpu_json();
     document["sampling_interval"] = sampling_interval();
     document["sites"] = sites_json();
     return document.dump(2) + "\n";

@@ -1,7 +1,8 @@
-// Leak watch: the gap between what the tracking allocator holds under a subsystem's tag and what
-// the subsystem reports to MemoryBudget. A subsystem's reporter walks its live set, so a buffer it
-// lost track of is invisible to it; the allocator still holds it. Container slack keeps a small,
-// steady gap; a gap past a threshold is warned about as a probable leak.
+// Leak watch: the gap between what the tracker holds under a subsystem's tag (the allocator's
+// bytes plus its GPU bytes, gpu_memory.hpp) and what the subsystem reports to MemoryBudget. A
+// subsystem's reporter walks its live set, so a buffer it lost track of is invisible to it; the
+// allocator still holds it. Container slack keeps a small, steady gap; a gap past a threshold is
+// warned about as a probable leak.
 #pragma once
 
 #include <nebula/debug/memory_tracking.hpp>

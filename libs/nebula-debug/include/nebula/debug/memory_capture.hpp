@@ -36,7 +36,8 @@ struct MemoryCaptureOptions {
 //   <name>/current_bytes        for every subsystem of the budget at the first row, in name
 //   <name>/allocator_bytes      order: what it reports, what the allocator holds under the tag
 //   <name>/budget_bytes         of its name (0 without tracking or before the tag exists), its
-//                               budget (0 = unbudgeted)
+//   <name>/gpu_bytes            budget (0 = unbudgeted), its tag's GPU bytes (gpu_memory.hpp) and
+//   <name>/frame_allocations    its allocations in the last frame (MemoryBudget::end_frame)
 //   other_subsystems_bytes      the current bytes of subsystems that first reported after the
 //                               first row (their own columns would change the file's shape)
 //   tracked_total_bytes         MemoryBudget::total_current()

@@ -15,9 +15,13 @@ inline constexpr std::size_t kSnapshotSites = 20;
 // `path` as JSON (UTF-8, replacing the file):
 //
 //   {"subsystems": [{"name", "current_bytes", "peak_bytes", "budget_bytes", "allocator_bytes",
-//                    "allocation_count"}, ...],          sorted by name; allocator_bytes is what
-//                                                         the allocator holds under the tag of
-//                                                         the subsystem's name (0 when none)
+//                    "allocation_count", "gpu_bytes", "gpu_peak_bytes", "gpu_budget_bytes",
+//                    "frame_allocations", "frame_allocated_bytes", "churn_budget"}, ...],
+//                                                         sorted by name; allocator_bytes and
+//                                                         gpu_bytes are what the allocator and
+//                                                         track_gpu_allocation hold under the tag
+//                                                         of the subsystem's name (0 when none);
+//                                                         frame_* the last end_frame()'s churn
 //    "tracked_total_bytes", "tracked_peak_bytes",          the budget's total_current() and
 //                                                         total_peak()
 //    "total_budget_bytes", "warning_threshold",
@@ -31,6 +35,11 @@ inline constexpr std::size_t kSnapshotSites = 20;
 //                                                         tracking)
 //    "resident": {every ResidentBreakdown field by name: "resident_bytes", "heap_bytes", ...,
 //                 "heap_allocator": its name ("glibc", "jemalloc", ...), "heap_recognition"},
+//    "gpu": {"allocated_bytes", "peak_allocated_bytes", "allocation_count",
+//            "deallocation_count", "unknown_free_count",   gpu_stats() and unknown frees
+//            "device": {"source", "device", "total_bytes", "used_bytes", "budget_bytes",
+//                       "available_bytes"}},               gpu_device_memory(); source "" when
+//                                                         no driver source answers
 //    "sampling_interval",                                  sampling_interval(); 0: off
 //    "sites": [{"tag", "function", "live_bytes", "live_allocations", "allocated_bytes",
 //               "live_samples", "frames", "lines"}, ...]}

@@ -17,6 +17,19 @@ namespace nebula::debug {
 
 struct SubsystemMemory {
     std::size_t current_bytes = 0, peak_bytes = 0, budget_bytes = 0, allocation_count = 0;
+    // Read from the tracker (the tag of the subsystem's name) by MemoryBudget::end_frame():
+    std::size_t gpu_bytes = 0;              // the tag's GPU bytes (gpu_memory.hpp)
+    std::size_t gpu_budget_bytes = 0;       // 0 = no GPU budget
+    std::size_t frame_allocations = 0;      // heap allocations under the tag in the last frame
+    std::size_t frame_allocated_bytes = 0;  // and their bytes
+    std::size_t churn_budget = 0;           // allocations per frame, 0 = no churn budget
+};
+
+// What a subsystem allocated on the heap in one frame (between two MemoryBudget::end_frame calls),
+// on every thread, under the tag of its name.
+struct FrameChurn {
+    std::size_t allocations = 0;
+    std::size_t allocated_bytes = 0;
 };
 
 inline constexpr float kDefaultWarningThreshold = 0.85f;
@@ -24,13 +37,19 @@ inline constexpr float kDefaultWarningThreshold = 0.85f;
 // would put every subsystem that holds a few bytes over budget.
 inline constexpr float kMinWarningThreshold = 0.01f;
 
-// Passed to a pressure callback when its subsystem crosses the warning threshold upwards.
+// Which budget a pressure callback's figures are about.
+enum class MemoryKind : std::uint8_t { heap, gpu };
+
+// Passed to a pressure callback when its subsystem crosses the warning threshold upwards: of its
+// memory budget (kind heap: the figures are what it reports) or of its GPU budget (kind gpu: the
+// figures are its tag's GPU bytes).
 struct MemoryPressure {
     std::string_view subsystem;  // valid for the duration of the call only
     std::size_t current_bytes = 0;
     std::size_t budget_bytes = 0;
     std::size_t threshold_bytes = 0;  // budget x warning threshold
     std::size_t excess_bytes = 0;     // current - threshold: what to shed to fall back below
+    MemoryKind kind = MemoryKind::heap;
 };
 using PressureCallback = std::function<void(const MemoryPressure&)>;
 using PressureCallbackId = std::uint64_t;
@@ -100,8 +119,28 @@ public:
             &visit);
     }
 
+    // Once per frame, after the frame's reports: reads each subsystem's tag from the tracker
+    // (the tag named as the subsystem; none reads zeros) into the row: the heap allocations and
+    // bytes made under it since the previous end_frame() (a row's first call sets where it
+    // counts from and reads 0) and its GPU bytes. Then checks churn and GPU budgets, with the
+    // band of memory budgets (over above floor(budget x warning threshold), warned once per
+    // crossing, re-armed at or below): "Subsystem 'Meshes' made 150 allocations in a frame
+    // (churn budget 100)"; "Subsystem 'Textures' at 92% of GPU memory budget (470 MB / 512 MB)",
+    // and a GPU crossing runs the subsystem's pressure callbacks with kind gpu. Folds every
+    // thread's counters once for all rows, allocating nothing after the first call
+    // (docs/benchmarks.md: EndFrame).
+    void end_frame();
+    // The last frame's churn as end_frame() saw it; zeros for unknown names.
+    FrameChurn frame_churn(std::string_view name) const;
+    // Creates the row if needed. 0 = no budget. Checked by end_frame() and at once here.
+    void set_churn_budget(std::string_view name, std::size_t allocations_per_frame);
+    void set_gpu_budget(std::string_view name, std::size_t bytes);
+    bool is_over_churn_budget(std::string_view name) const;  // false for unknown names
+    bool is_over_gpu_budget(std::string_view name) const;
+
     // Registers a callback run when `subsystem` crosses its warning threshold upwards (once per
-    // crossing, like the warning). The subsystem need not have reported yet. Ids start at 1.
+    // crossing, like the warning), of its memory budget or of its GPU budget (MemoryPressure's
+    // kind says which). The subsystem need not have reported yet. Ids start at 1.
     PressureCallbackId add_pressure_callback(std::string_view subsystem, PressureCallback callback);
     // Once this returns, the callback will not be called again and is not running on any other
     // thread, so its owner may destroy what the callback uses. Safe from inside any callback,

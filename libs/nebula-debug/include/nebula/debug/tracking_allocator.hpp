@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <limits>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,9 @@ struct AllocatorStats {
     std::size_t allocation_count = 0;      // successful allocations so far
     std::size_t deallocation_count = 0;
     std::size_t live_allocations() const noexcept;  // allocation_count - deallocation_count
+    // Every byte allocated so far, freed or not (a realloc counts its new size): two reads apart
+    // give what was allocated in between (MemoryBudget::end_frame's churn).
+    std::size_t cumulative_allocated_bytes = 0;
 };
 
 inline std::size_t AllocatorStats::live_allocations() const noexcept {
@@ -75,6 +79,9 @@ bool is_tracker_tag(MemoryTag tag) noexcept;
 AllocatorStats allocator_stats() noexcept;  // whole process, the tracker's own tags excepted
 AllocatorStats allocator_stats(std::string_view tag);  // one tag (zeros if unknown)
 AllocatorStats allocator_stats(MemoryTag tag) noexcept;
+// allocator_stats(tags[i]) into out[i] for every i below both sizes, folding the threads' counters
+// once for all of them: for displays and budgets that read many tags every frame.
+void allocator_stats(std::span<const MemoryTag> tags, std::span<AllocatorStats> out) noexcept;
 bool tracking_allocator_enabled() noexcept;  // false when compiled out
 // True when the C allocation family (malloc, calloc, realloc, reallocarray, free, posix_memalign,
 // aligned_alloc, memalign, valloc, pvalloc, malloc_usable_size) is replaced too and counted like

@@ -4,6 +4,11 @@
 // (the gap is where leaks show), an Untagged row (the allocator's bytes outside every tag), a
 // history graph per row, click-to-sort columns, the process's resident memory split by what holds
 // it (resident_breakdown(), read a few times a second), what the tracking costs, and "Reset peaks".
+// Per subsystem also its tag's GPU bytes (track_gpu_allocation, red past its GPU budget's
+// threshold) and its heap allocations in the last frame ("Allocs/frame", red past its churn
+// budget's threshold, its history in the tooltip: call MemoryBudget::end_frame() once a frame to
+// fill it); below the table the GPU bytes tracked and the driver's own figures
+// (gpu_device_memory(), read every few seconds, "unknown" where no source answers).
 // Clicking a row selects its subsystem (or Untagged) and opens the Sites pane below: the top live
 // allocation sites charged to that tag, from the sampled call stacks (allocation_sites.hpp), with
 // each estimate's error; clicking the row again closes it. "Mark" remembers what every row and
@@ -54,7 +59,16 @@ struct HistorySeries {
     float max_mib = 0.0f;  // the largest value in the window, for the graph's scale
 };
 
-// The last `window_seconds` of each subsystem's current bytes, in a fixed-size ring buffer per
+// One row's allocations per frame over time (MemoryHistory::churn_series), oldest at `offset`.
+struct ChurnSeries {
+    const float* allocations = nullptr;
+    int count = 0;
+    int offset = 0;
+    float max_allocations = 0.0f;
+};
+
+// The last `window_seconds` of each subsystem's current bytes (and of its allocations per frame,
+// as MemoryBudget::end_frame() last counted them at each sample), in a fixed-size ring buffer per
 // row. Every buffer is allocated by the constructor; sample() allocates only the first time it
 // sees a subsystem's name (and not at all for names past `max_subsystems`, which get no history).
 class MemoryHistory {
@@ -80,6 +94,7 @@ public:
     std::optional<std::size_t> find(std::string_view subsystem) const;
     HistorySeries series(std::size_t row) const;
     std::optional<HistorySeries> series(std::string_view subsystem) const;
+    ChurnSeries churn_series(std::size_t row) const;
 
     const Config& config() const noexcept { return config_; }
 
@@ -89,12 +104,14 @@ private:
         int count = 0;
         int next = 0;  // where the next sample goes
         float max_mib = 0.0f;
+        float max_allocations = 0.0f;
     };
 
     Config config_;
     std::unique_ptr<detail::BudgetRowCache> budget_rows_;
     std::vector<Row> rows_;                       // reserved to max_subsystems up front
     std::vector<float> samples_mib_;              // max_subsystems x samples_per_window
+    std::vector<float> churn_samples_;            // the same shape: allocations per frame
     std::vector<std::size_t> row_of_budget_row_;  // budget_rows_ index -> rows_ index
     std::optional<double> last_sample_seconds_;
 };
@@ -122,6 +139,11 @@ public:
     // its reported bytes for a row without a tag) and the Sites pane the selected tag's sites
     // that grew, each with its 95% interval; "Clear mark" returns to the live view.
     bool mark_requested = false;
+    // The driver's figures on the GPU line (gpu_device_memory()), read every
+    // kGpuDeviceRefreshSeconds: each read may connect to the X server and allocates, the one
+    // exception besides the Sites pane to steady-state frames allocating nothing. False: the line
+    // shows the tracked GPU bytes only.
+    bool read_gpu_device = true;
 
 private:
     friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);
@@ -134,6 +156,8 @@ private:
 void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
                        const MemoryHistory* history = nullptr);
 
+// How often the GPU line reads the driver's figures again.
+inline constexpr double kGpuDeviceRefreshSeconds = 2.0;
 // How often the Sites pane reads the selected tag's sites again (and at once when the selection
 // changes). Each read symbolises and allocates, so it is not done every frame.
 inline constexpr double kSitesRefreshSeconds = 0.5;
