@@ -96,7 +96,7 @@ public:
     }
 
     bool in_system_module(std::uintptr_t return_address) {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(g_symbols_mutex);
         Dwfl_Module* module = module_of(return_address - 1);
         return module != nullptr && is_system_module(module);
     }
