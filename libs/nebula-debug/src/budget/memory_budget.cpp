@@ -333,6 +333,17 @@ struct MemoryBudget::Impl {
                            });
     }
 
+    // Changes one row (made if new) under the lock, then says what crossed, outside it.
+    template <class Change>
+    void change_row(std::string_view name, Change change) {
+        Crossings crossings;
+        {
+            std::lock_guard lock(mutex);
+            change(find_or_add(name), crossings);
+        }
+        announce(crossings);
+    }
+
     void announce(const Crossings& crossings) {
         if (crossings.subsystems.empty() && !crossings.total && crossings.name_hints.empty()) {
             return;
@@ -434,14 +445,10 @@ void MemoryBudget::report(std::string_view name, std::size_t current_bytes, std:
 }
 
 void MemoryBudget::set_budget(std::string_view name, std::size_t budget_bytes) {
-    Crossings crossings;
-    {
-        std::lock_guard lock(impl_->mutex);
-        Subsystem& row = impl_->find_or_add(name);
+    impl_->change_row(name, [&](Subsystem& row, Crossings& crossings) {
         row.memory.budget_bytes = budget_bytes;
         impl_->check_subsystem(name, row, crossings);
-    }
-    impl_->announce(crossings);
+    });
 }
 
 void MemoryBudget::set_total_budget(std::size_t bytes) {
@@ -581,25 +588,17 @@ FrameChurn MemoryBudget::frame_churn(std::string_view name) const {
 }
 
 void MemoryBudget::set_churn_budget(std::string_view name, std::size_t allocations_per_frame) {
-    Crossings crossings;
-    {
-        std::lock_guard lock(impl_->mutex);
-        Subsystem& row = impl_->find_or_add(name);
+    impl_->change_row(name, [&](Subsystem& row, Crossings& crossings) {
         row.memory.churn_budget = allocations_per_frame;
         impl_->check_churn(name, row, crossings);
-    }
-    impl_->announce(crossings);
+    });
 }
 
 void MemoryBudget::set_gpu_budget(std::string_view name, std::size_t bytes) {
-    Crossings crossings;
-    {
-        std::lock_guard lock(impl_->mutex);
-        Subsystem& row = impl_->find_or_add(name);
+    impl_->change_row(name, [&](Subsystem& row, Crossings& crossings) {
         row.memory.gpu_budget_bytes = bytes;
         impl_->check_gpu(name, row, crossings);
-    }
-    impl_->announce(crossings);
+    });
 }
 
 bool MemoryBudget::is_over_churn_budget(std::string_view name) const {
