@@ -3,7 +3,7 @@
 
 Usage: check_snapshot.py SNAPSHOT.json [--allocator NAME] [--max-unattributed PERCENT]
                          [SUBSYSTEM...]
-Exit status 0 when the document has the schema of shared/design.md, the resident categories add
+Exit status 0 when the document has the schema of memory_snapshot.hpp, the resident categories add
 up to resident_bytes exactly and every SUBSYSTEM named has a row (and, when asked, the resident
 breakdown recognised allocator NAME and left at most PERCENT of resident memory unattributed); 1
 otherwise, with the reason.

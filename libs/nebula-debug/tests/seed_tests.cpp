@@ -1,4 +1,5 @@
-// The seed note's eight unit tests, by their names (../shared/seed/000_375cabcc7edfda6b.txt).
+// The eight unit tests of the design note the tracker grew from (written for a Rust engine),
+// by their names.
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
