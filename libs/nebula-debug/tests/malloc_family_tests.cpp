@@ -1,11 +1,13 @@
 // The C allocation family, replaced and counted like operator new (NEBULA_TRACK_MALLOC): every
 // function of the family with exact bytes and tags, frees on other threads, alignments, realloc's
 // cases, bad input, the C library's own allocations, and a C library loaded with dlopen.
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 #include "sanitizers.hpp"
 
 #include <dlfcn.h>
@@ -105,6 +107,82 @@ TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
     EXPECT_EQ(bytes(), 0u);
     const nd::AllocatorStats end = stats();
     EXPECT_EQ(end.allocation_count, end.deallocation_count);
+}
+
+// realloc resizes a block's own chunk (the allocator underneath grows or shrinks it where it can):
+// no block of the tracker's is taken for it, and none is left waiting in the cache or quarantine.
+TEST_F(MallocFamily, ReallocResizesTheChunkItselfAcrossSizeClasses) {
+    nd::MemoryScope scope(tag_);
+    const SamplingPaused no_samples;  // a sample's tables would count as overhead too
+    nd::release_cached_blocks();
+    auto* block = static_cast<unsigned char*>(malloc(24));
+    ASSERT_NE(block, nullptr);
+    for (std::size_t i = 0; i < 24; ++i) {
+        block[i] = static_cast<unsigned char>(i);
+    }
+    const std::size_t overhead = nd::tracking_overhead_bytes();
+    std::size_t size = 24;
+    // 24 B to 64 KiB by 1.5x: a cached class to the next, then past the cached sizes, then back.
+    for (std::size_t next : {36u, 54u, 81u, 700u, 1024u, 1025u, 5000u, 65536u, 1024u, 100u, 24u}) {
+        const nd::AllocatorStats before = stats();
+        block = static_cast<unsigned char*>(realloc(block, next));
+        ASSERT_NE(block, nullptr);
+        EXPECT_EQ(stats().allocated_bytes - before.allocated_bytes, next - size) << next;
+        EXPECT_EQ(stats().allocation_count - before.allocation_count, 1u);
+        EXPECT_EQ(stats().deallocation_count - before.deallocation_count, 1u);
+        EXPECT_EQ(nd::tracking_overhead_bytes(), overhead) << "resizing to " << next;
+        EXPECT_EQ(malloc_usable_size(block), next);
+        for (std::size_t i = 0; i < 24; ++i) {
+            ASSERT_EQ(block[i], i) << "after resizing to " << next;
+        }
+        size = next;
+    }
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+// A block that still fits its chunk and uses at least half of it stays where it is.
+TEST_F(MallocFamily, ReallocWithinItsChunkStaysWhereItIs) {
+    nd::MemoryScope scope(tag_);
+    auto* block = static_cast<char*>(malloc(1000));
+    ASSERT_NE(block, nullptr);
+    memset(block, 'q', 1000);
+    EXPECT_EQ(realloc(block, 990), block);
+    EXPECT_EQ(realloc(block, 600), block);  // 616 of the chunk's 1040 bytes: kept
+    EXPECT_EQ(realloc(block, 1000), block);
+    EXPECT_EQ(bytes(), 1000u);
+    EXPECT_EQ(block[999], 'q');
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+// A sampled block keeps exactly one live sample through every resize, of its new size, and none
+// once freed.
+TEST_F(MallocFamily, ReallocOfASampledBlockMovesItsSample) {
+    nd::MemoryScope scope(tag_);
+    const std::size_t interval = nd::sampling_interval();
+    nd::set_sampling_interval(1);  // every allocation sampled
+    const std::size_t live = nd::sampling_stats().live_samples;
+    auto* block = static_cast<char*>(malloc(100));
+    ASSERT_NE(block, nullptr);
+    memset(block, 's', 100);
+    const bool sampled = nd::sampling_stats().live_samples == live + 1;
+    for (std::size_t size : {120u, 3000u, 200000u, 90u, 80u}) {
+        block = static_cast<char*>(realloc(block, size));
+        ASSERT_NE(block, nullptr);
+        EXPECT_EQ(bytes(), size);
+        EXPECT_EQ(block[79], 's');
+        if (sampled) {
+            EXPECT_EQ(nd::sampling_stats().live_samples, live + 1) << size;
+        }
+    }
+    free(block);
+    nd::set_sampling_interval(interval);
+    EXPECT_EQ(nd::sampling_stats().live_samples, live);
+    EXPECT_EQ(bytes(), 0u);
+    if (!sampled) {
+        GTEST_SKIP() << "no unwinder to sample with";
+    }
 }
 
 TEST_F(MallocFamily, ReallocOfNullAllocatesAndToZeroFreesAsGlibcDoes) {

@@ -47,35 +47,10 @@ bool multiply(std::size_t count, std::size_t size, std::size_t& product) noexcep
     return !__builtin_mul_overflow(count, size, &product);
 }
 
-// realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it.
-void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
-    auto* user = static_cast<char*>(block);
-    char* raw = user - nd::offset_of(header.layout);
-    nd::ThreadCounters& thread = *nd::t_counters;
-    const bool in_cache_class = header.cache_class < nd::kUncached &&
-                                size <= nebula::debug::kMaxCachedBlockBytes &&
-                                nd::size_class_of(size) == header.cache_class;
-    const bool default_aligned = (header.layout & nd::kOffsetLog2Bits) == nd::kHeaderOffsetLog2;
-    if (in_cache_class || (header.cache_class == nd::kUncached && default_aligned)) {
-        if (!in_cache_class) {
-            // A large block: the allocator underneath may grow or shrink it where it lies.
-            raw = static_cast<char*>(nd::underlying::reallocate(raw, size + sizeof(BlockHeader)));
-            if (raw == nullptr) {
-                return failed();
-            }
-        }
-        if ((header.layout & nd::kSampledBlock) != 0) {
-            nebula::debug::detail::sites::forget_sample(block);
-        }
-        nd::count_deallocation(thread, header.tag, header.size);
-        // realloc makes a C block of whatever it resizes (a mismatch was reported already).
-        const auto layout =
-            static_cast<std::uint8_t>((header.layout & ~nd::kSampledBlock) | nd::kCFamilyBlock);
-        return nd::finish_block(thread, raw, layout, size, header.tag, header.cache_class);
-    }
-    // Another size class, or an over-aligned block: a new block, the bytes copied over.
+// A block moved to a new one of its alignment, the bytes copied over, the old one released.
+void* move_block(void* block, const BlockHeader& header, std::size_t size) noexcept {
     const std::size_t alignment = nd::offset_of(header.layout);
-    void* moved = default_aligned
+    void* moved = alignment == sizeof(BlockHeader)
                       ? nd::allocate_block<Family::c>(size, header.tag)
                       : nd::allocate_aligned_block<Family::c>(size, alignment, header.tag);
     if (moved == nullptr) {
@@ -84,6 +59,42 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
     std::memcpy(moved, block, std::min<std::size_t>(size, header.size));
     nd::release_block<nd::Releaser::any>(block);
     return moved;
+}
+
+// realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it. A
+// block at the default alignment never moves through the tracker: it stays as it lies while it
+// fits its chunk and uses at least half of it, else the allocator underneath resizes its chunk to
+// the new size class (or, past the cached sizes, to the size), growing or shrinking it in place
+// where it can, as it would without the tracker. Only the header is rewritten; the tag's bytes
+// move by the difference.
+void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
+    if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
+        return move_block(block, header, size);
+    }
+    const std::size_t size_class =
+        size <= nebula::debug::kMaxCachedBlockBytes ? nd::size_class_of(size) : nd::kUncached;
+    char* raw = static_cast<char*>(block) - sizeof(BlockHeader);
+    std::size_t chunk_class = header.cache_class;
+    // The sample is keyed by the address, which the allocator underneath may free for reuse by
+    // another thread: forgotten first. (A realloc that fails, out of memory, drops it.)
+    if ((header.layout & nd::kSampledBlock) != 0) [[unlikely]] {
+        nd::sites::forget_sample(block);
+    }
+    if (chunk_class == nd::kUncached || size_class > chunk_class || 2 * size_class < chunk_class) {
+        const std::size_t request = size_class == nd::kUncached
+                                        ? size + sizeof(BlockHeader)
+                                        : nd::class_request_bytes(size_class);
+        raw = static_cast<char*>(nd::underlying::reallocate(raw, request));
+        if (raw == nullptr) {
+            return failed();
+        }
+        chunk_class = size_class;
+    }
+    nd::ThreadCounters& thread = *nd::t_counters;
+    nd::count_deallocation(thread, header.tag, header.size);
+    // realloc makes a C block of whatever it resizes (a mismatch was reported already).
+    return nd::finish_block(thread, raw, nd::kHeaderOffsetLog2 | std::uint8_t(Family::c), size,
+                            header.tag, static_cast<std::uint8_t>(chunk_class));
 }
 
 // realloc of a block whose header checks, from `caller` (for a mismatch's report).
