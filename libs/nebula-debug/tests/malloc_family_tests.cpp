@@ -109,8 +109,8 @@ TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
     EXPECT_EQ(end.allocation_count, end.deallocation_count);
 }
 
-// realloc resizes a block's own chunk (the allocator underneath grows or shrinks it where it can):
-// no block of the tracker's is taken for it, and none is left waiting in the cache or quarantine.
+// With nothing waiting in the cache, realloc resizes a block's own chunk (the allocator underneath
+// grows or shrinks it where it can): no block is left waiting in the cache or the quarantine.
 TEST_F(MallocFamily, ReallocResizesTheChunkItselfAcrossSizeClasses) {
     nd::MemoryScope scope(tag_);
     const SamplingPaused no_samples;  // a sample's tables would count as overhead too
@@ -152,8 +152,40 @@ TEST_F(MallocFamily, ReallocWithinItsChunkStaysWhereItIs) {
     EXPECT_EQ(realloc(block, 1000), block);
     EXPECT_EQ(bytes(), 1000u);
     EXPECT_EQ(block[999], 'q');
+    // Grown past the cached sizes, its chunk is rounded up: the next small growths stay in it.
+    block = static_cast<char*>(realloc(block, 2000));
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(realloc(block, 2020), block);
+    EXPECT_EQ(realloc(block, 2030), block);
+    EXPECT_EQ(bytes(), 2030u);
+    EXPECT_EQ(block[999], 'q');
     free(block);
     EXPECT_EQ(bytes(), 0u);
+}
+
+// A block of another size class waiting in this thread's cache takes the bytes, and the old
+// block waits there in its place.
+TEST_F(MallocFamily, ReallocMovesToABlockWaitingInTheCache) {
+    nd::MemoryScope scope(tag_);
+    nd::release_cached_blocks();
+    void* waiting = malloc(200);
+    auto* block = static_cast<char*>(malloc(24));
+    ASSERT_NE(waiting, nullptr);
+    ASSERT_NE(block, nullptr);
+    memset(block, 'w', 24);
+    free(waiting);
+    char* const old = block;
+    block = static_cast<char*>(realloc(block, 200));
+    EXPECT_EQ(block, waiting);
+    EXPECT_EQ(bytes(), 200u);
+    EXPECT_EQ(block[23], 'w');
+    void* reused = malloc(24);
+    EXPECT_EQ(reused, old);
+    free(reused);
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+    const nd::AllocatorStats end = stats();
+    EXPECT_EQ(end.allocation_count, end.deallocation_count);
 }
 
 // A sampled block keeps exactly one live sample through every resize, of its new size, and none

@@ -61,36 +61,68 @@ void* move_block(void* block, const BlockHeader& header, std::size_t size) noexc
     return moved;
 }
 
+// The C allocation that realloc asks for to hold `size` bytes at the default alignment: a cached
+// size class's chunk, else the size rounded up to an eighth of its power of two when it grows, so
+// that a block growing a little at a time (a string builder's appends) stays in its chunk for the
+// next few (at most 12.5% more than asked for).
+std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growing) noexcept {
+    if (size_class < nd::kUncached) {
+        return nd::class_request_bytes(size_class);
+    }
+    const std::size_t bytes = size + sizeof(BlockHeader);
+    const std::size_t step = growing ? std::bit_floor(bytes) / 8 : 1;
+    return (bytes + step - 1) & ~(step - 1);
+}
+
 // realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it. A
-// block at the default alignment never moves through the tracker: it stays as it lies while it
-// fits its chunk and uses at least half of it, else the allocator underneath resizes its chunk to
-// the new size class (or, past the cached sizes, to the size), growing or shrinking it in place
-// where it can, as it would without the tracker. Only the header is rewritten; the tag's bytes
-// move by the difference.
+// block at the default alignment stays where it lies while it fits its chunk and uses at least
+// half of it; else it moves to a block of its new size class waiting in this thread's cache, if
+// one does; else the allocator underneath resizes its chunk, in place where it can. Only the
+// header is rewritten; the tag's bytes move by the difference.
 void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
     if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
         return move_block(block, header, size);
     }
-    const std::size_t size_class =
-        size <= nebula::debug::kMaxCachedBlockBytes ? nd::size_class_of(size) : nd::kUncached;
-    char* raw = static_cast<char*>(block) - sizeof(BlockHeader);
-    std::size_t chunk_class = header.cache_class;
     // The sample is keyed by the address, which the allocator underneath may free for reuse by
     // another thread: forgotten first. (A realloc that fails, out of memory, drops it.)
     if ((header.layout & nd::kSampledBlock) != 0) [[unlikely]] {
         nd::sites::forget_sample(block);
     }
-    if (chunk_class == nd::kUncached || size_class > chunk_class || 2 * size_class < chunk_class) {
-        const std::size_t request = size_class == nd::kUncached
-                                        ? size + sizeof(BlockHeader)
-                                        : nd::class_request_bytes(size_class);
-        raw = static_cast<char*>(nd::underlying::reallocate(raw, request));
+    auto* user = static_cast<char*>(block);
+    char* raw = user - sizeof(BlockHeader);
+    nd::ThreadCounters& thread = *nd::t_counters;
+    const std::size_t size_class =
+        size <= nebula::debug::kMaxCachedBlockBytes ? nd::size_class_of(size) : nd::kUncached;
+    std::size_t chunk_class = header.cache_class;
+    bool fits;
+    if (chunk_class < nd::kUncached) {
+        fits = size_class <= chunk_class && 2 * size_class >= chunk_class;
+        void* cached = fits || size_class == nd::kUncached
+                           ? nullptr
+                           : nd::take_cached_block(thread, size_class);
+        if (cached != nullptr) {
+            std::memcpy(static_cast<char*>(cached) + sizeof(BlockHeader), block,
+                        std::min<std::size_t>(size, header.size));
+            const std::uint32_t freed = nd::freed_seal(header.size);
+            std::memcpy(user - sizeof(freed), &freed, sizeof(freed));
+            nd::count_deallocation(thread, header.tag, header.size);
+            nd::release_memory(thread, user, header);
+            return nd::finish_block(thread, cached, nd::kHeaderOffsetLog2 | std::uint8_t(Family::c),
+                                    size, header.tag, static_cast<std::uint8_t>(size_class));
+        }
+    } else {
+        const std::size_t chunk_bytes = nd::underlying::usable_size(raw);
+        fits = size + sizeof(BlockHeader) <= chunk_bytes &&
+               2 * (size + sizeof(BlockHeader)) >= chunk_bytes;
+    }
+    if (!fits) {
+        raw = static_cast<char*>(
+            nd::underlying::reallocate(raw, chunk_bytes_for(size, size_class, size > header.size)));
         if (raw == nullptr) {
             return failed();
         }
         chunk_class = size_class;
     }
-    nd::ThreadCounters& thread = *nd::t_counters;
     nd::count_deallocation(thread, header.tag, header.size);
     // realloc makes a C block of whatever it resizes (a mismatch was reported already).
     return nd::finish_block(thread, raw, nd::kHeaderOffsetLog2 | std::uint8_t(Family::c), size,
