@@ -74,6 +74,42 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
     return (bytes + step - 1) & ~(step - 1);
 }
 
+// Writes a resized block's header and counts the resize as the free of the old size and the
+// allocation of the new one. The sampler's countdown is charged with the growth only, so that a
+// block grown step by step to n bytes is sampled with the odds of one allocation of n bytes, not
+// of the sum of its sizes (a string builder's 16 KiB would count as 4 MiB); a sampled block keeps
+// its sample, moved to its new address and size, without a new stack walk.
+void* finish_resize(nd::ThreadCounters& thread, const void* block, const BlockHeader& old,
+                    char* raw, std::size_t chunk_class, std::size_t size) noexcept {
+    char* user = raw + sizeof(BlockHeader);
+    const bool sampled = (old.layout & nd::kSampledBlock) != 0;
+    // realloc makes a C block of whatever it resizes (a mismatch was reported already).
+    BlockHeader header{size, old.tag, static_cast<std::uint8_t>(chunk_class),
+                       static_cast<std::uint8_t>(nd::kHeaderOffsetLog2 | std::uint8_t(Family::c) |
+                                                 (old.layout & nd::kSampledBlock)),
+                       0};
+    header.seal = nd::block_seal(user, size, nd::packed_fields(header));
+    std::memcpy(raw, &header, sizeof(header));
+    if (sampled) [[unlikely]] {
+        nd::sites::move_sample(block, user, size);
+    }
+    nd::count_deallocation(thread, old.tag, old.size);
+    bool due = nd::count_allocation(thread, old.tag, size);
+    // Read again: the count may have registered the thread. The stand-ins are read-only.
+    nd::ThreadCounters& counting = *nd::t_counters;
+    if (counting.phase == nd::ThreadPhase::active) {
+        std::atomic<std::int64_t>& countdown = counting.sampler.bytes_until_sample;
+        const std::int64_t left = countdown.load(std::memory_order_relaxed) +
+                                  static_cast<std::int64_t>(std::min<std::size_t>(size, old.size));
+        countdown.store(left, std::memory_order_relaxed);
+        due = left < 0;
+    }
+    if (due && !sampled) [[unlikely]] {
+        nd::sample_block(user);
+    }
+    return user;
+}
+
 // realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it. A
 // block at the default alignment stays where it lies while it fits its chunk and uses at least
 // half of it; else it moves to a block of its new size class waiting in this thread's cache, if
@@ -82,11 +118,6 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
 void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
     if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
         return move_block(block, header, size);
-    }
-    // The sample is keyed by the address, which the allocator underneath may free for reuse by
-    // another thread: forgotten first. (A realloc that fails, out of memory, drops it.)
-    if ((header.layout & nd::kSampledBlock) != 0) [[unlikely]] {
-        nd::sites::forget_sample(block);
     }
     auto* user = static_cast<char*>(block);
     char* raw = user - sizeof(BlockHeader);
@@ -97,18 +128,16 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
     bool fits;
     if (chunk_class < nd::kUncached) {
         fits = size_class <= chunk_class && 2 * size_class >= chunk_class;
-        void* cached = fits || size_class == nd::kUncached
-                           ? nullptr
-                           : nd::take_cached_block(thread, size_class);
+        auto* cached = static_cast<char*>(fits || size_class == nd::kUncached
+                                              ? nullptr
+                                              : nd::take_cached_block(thread, size_class));
         if (cached != nullptr) {
-            std::memcpy(static_cast<char*>(cached) + sizeof(BlockHeader), block,
+            std::memcpy(cached + sizeof(BlockHeader), block,
                         std::min<std::size_t>(size, header.size));
             const std::uint32_t freed = nd::freed_seal(header.size);
             std::memcpy(user - sizeof(freed), &freed, sizeof(freed));
-            nd::count_deallocation(thread, header.tag, header.size);
             nd::release_memory(thread, user, header);
-            return nd::finish_block(thread, cached, nd::kHeaderOffsetLog2 | std::uint8_t(Family::c),
-                                    size, header.tag, static_cast<std::uint8_t>(size_class));
+            return finish_resize(thread, block, header, cached, size_class, size);
         }
     } else {
         const std::size_t chunk_bytes = nd::underlying::usable_size(raw);
@@ -123,10 +152,7 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
         }
         chunk_class = size_class;
     }
-    nd::count_deallocation(thread, header.tag, header.size);
-    // realloc makes a C block of whatever it resizes (a mismatch was reported already).
-    return nd::finish_block(thread, raw, nd::kHeaderOffsetLog2 | std::uint8_t(Family::c), size,
-                            header.tag, static_cast<std::uint8_t>(chunk_class));
+    return finish_resize(thread, block, header, raw, chunk_class, size);
 }
 
 // realloc of a block whose header checks, from `caller` (for a mismatch's report).
