@@ -74,11 +74,30 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
     return (bytes + step - 1) & ~(step - 1);
 }
 
-// Writes a resized block's header and counts the resize as the free of the old size and the
-// allocation of the new one. The sampler's countdown is charged with the growth only, so that a
-// block grown step by step to n bytes is sampled with the odds of one allocation of n bytes, not
-// of the sum of its sizes (a string builder's 16 KiB would count as 4 MiB); a sampled block keeps
-// its sample, moved to its new address and size, without a new stack walk.
+// Counts a resize as the free of `old_size` and the allocation of `size` in one step, so that a
+// large block's resize leaves the thread's unpublished bytes in range where a separate free and
+// allocation would publish twice. The sampler's countdown is charged with the growth only; true
+// when it ran out. A thread whose count leaves the range (or that counts into a stand-in) takes
+// the slow paths, charged with the whole new size.
+bool count_resize(nd::ThreadCounters& thread, std::uint16_t tag, std::uint64_t old_size,
+                  std::uint64_t size) noexcept {
+    nd::TagCounters& counters = thread.tags[tag];
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
+                                     static_cast<std::int64_t>(size - old_size);
+    if (static_cast<std::uint64_t>(unpublished) > nebula::debug::kPeakSlackBytes) [[unlikely]] {
+        nd::count_deallocation(thread, tag, old_size);
+        return nd::count_allocation(thread, tag, size);
+    }
+    nd::store_unpublished(counters, unpublished);
+    nd::add_relaxed(counters.allocations, 1);
+    nd::add_relaxed(counters.deallocations, 1);
+    return nd::sites::sample_due(thread.sampler, size > old_size ? size - old_size : 0);
+}
+
+// Writes a resized block's header and counts the resize. Charging the sampler's countdown with
+// the growth only samples a block grown step by step to n bytes with the odds of one allocation
+// of n bytes, not of the sum of its sizes (a string builder's 16 KiB would count as 4 MiB); a
+// sampled block keeps its sample, moved to its new address and size, without a new stack walk.
 void* finish_resize(nd::ThreadCounters& thread, const void* block, const BlockHeader& old,
                     char* raw, std::size_t chunk_class, std::size_t size) noexcept {
     char* user = raw + sizeof(BlockHeader);
@@ -93,18 +112,7 @@ void* finish_resize(nd::ThreadCounters& thread, const void* block, const BlockHe
     if (sampled) [[unlikely]] {
         nd::sites::move_sample(block, user, size);
     }
-    nd::count_deallocation(thread, old.tag, old.size);
-    bool due = nd::count_allocation(thread, old.tag, size);
-    // Read again: the count may have registered the thread. The stand-ins are read-only.
-    nd::ThreadCounters& counting = *nd::t_counters;
-    if (counting.phase == nd::ThreadPhase::active) {
-        std::atomic<std::int64_t>& countdown = counting.sampler.bytes_until_sample;
-        const std::int64_t left = countdown.load(std::memory_order_relaxed) +
-                                  static_cast<std::int64_t>(std::min<std::size_t>(size, old.size));
-        countdown.store(left, std::memory_order_relaxed);
-        due = left < 0;
-    }
-    if (due && !sampled) [[unlikely]] {
+    if (count_resize(thread, old.tag, old.size, size) && !sampled) [[unlikely]] {
         nd::sample_block(user);
     }
     return user;
