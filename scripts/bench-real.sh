@@ -188,9 +188,9 @@ if [ "$instructions" -eq 1 ]; then
     for variant in "${variants[@]}"; do
         exe="$lua_build/lua-tracked"
         [ "$variant" = plain ] && exe="$lua_build/lua-plain"
-        interval=0
-        [ "$variant" = tracked ] && interval=524288
-        (cd "$suite" && NEBULA_SAMPLING_INTERVAL=$interval valgrind --tool=callgrind \
+        sampling=0
+        [ "$variant" = tracked ] && sampling=524288
+        (cd "$suite" && NEBULA_SAMPLING_INTERVAL=$sampling valgrind --tool=callgrind \
             --callgrind-out-file="$work/callgrind.$variant" "$exe" all-user.lua \
             >"$logs/callgrind-$variant.log" 2>&1) || die "the suite failed under callgrind"
     done
