@@ -109,9 +109,9 @@ TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
     EXPECT_EQ(end.allocation_count, end.deallocation_count);
 }
 
-// With nothing waiting in the cache, realloc resizes a block's own chunk (the allocator underneath
-// grows or shrinks it where it can): no block is left waiting in the cache or the quarantine.
-TEST_F(MallocFamily, ReallocResizesTheChunkItselfAcrossSizeClasses) {
+// Past the cached sizes realloc resizes a block's own chunk (the allocator underneath grows or
+// shrinks it where it can): no block is left waiting in the cache or the quarantine.
+TEST_F(MallocFamily, ReallocPastTheCachedSizesResizesTheChunkItself) {
     nd::MemoryScope scope(tag_);
     const SamplingPaused no_samples;  // a sample's tables would count as overhead too
     nd::release_cached_blocks();
@@ -122,8 +122,8 @@ TEST_F(MallocFamily, ReallocResizesTheChunkItselfAcrossSizeClasses) {
     }
     const std::size_t overhead = nd::tracking_overhead_bytes();
     std::size_t size = 24;
-    // 24 B to 64 KiB by 1.5x: a cached class to the next, then past the cached sizes, then back.
-    for (std::size_t next : {36u, 54u, 81u, 700u, 1024u, 1025u, 5000u, 65536u, 1024u, 100u, 24u}) {
+    // Out of the cached sizes, up to 64 KiB, back into them, and down within the chunk.
+    for (std::size_t next : {1025u, 5000u, 65536u, 1024u, 1000u, 600u}) {
         const nd::AllocatorStats before = stats();
         block = static_cast<unsigned char*>(realloc(block, next));
         ASSERT_NE(block, nullptr);
@@ -180,8 +180,15 @@ TEST_F(MallocFamily, ReallocMovesToABlockWaitingInTheCache) {
     EXPECT_EQ(bytes(), 200u);
     EXPECT_EQ(block[23], 'w');
     void* reused = malloc(24);
-    EXPECT_EQ(reused, old);
+    ASSERT_EQ(reused, old);
+    memset(reused, 'w', 24);
+    // With nothing of the new class waiting, a fresh block; the old one waits in the cache.
+    auto* grown = static_cast<char*>(realloc(reused, 300));
+    ASSERT_NE(grown, nullptr);
+    EXPECT_EQ(grown[23], 'w');
+    EXPECT_EQ(malloc(24), reused);
     free(reused);
+    free(grown);
     free(block);
     EXPECT_EQ(bytes(), 0u);
     const nd::AllocatorStats end = stats();

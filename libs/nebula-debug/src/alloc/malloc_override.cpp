@@ -120,9 +120,10 @@ void* finish_resize(nd::ThreadCounters& thread, const void* block, const BlockHe
 
 // realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it. A
 // block at the default alignment stays where it lies while it fits its chunk and uses at least
-// half of it; else it moves to a block of its new size class waiting in this thread's cache, if
-// one does; else the allocator underneath resizes its chunk, in place where it can. Only the
-// header is rewritten; the tag's bytes move by the difference.
+// half of it; else, from one cached size class to another, it moves to a block of the new class
+// (from this thread's cache where one waits) and its old block waits in the cache; else the
+// allocator underneath resizes its chunk, in place where it can. Only the header is rewritten;
+// the tag's bytes move by the difference.
 void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
     if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
         return move_block(block, header, size);
@@ -136,16 +137,23 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
     bool fits;
     if (chunk_class < nd::kUncached) {
         fits = size_class <= chunk_class && 2 * size_class >= chunk_class;
-        auto* cached = static_cast<char*>(fits || size_class == nd::kUncached
-                                              ? nullptr
-                                              : nd::take_cached_block(thread, size_class));
-        if (cached != nullptr) {
-            std::memcpy(cached + sizeof(BlockHeader), block,
+        if (!fits && size_class < nd::kUncached) {
+            // Between cached classes glibc's realloc seldom grows in place and skips its tcache:
+            // a block of the new class from this thread's cache, or a fresh one, costs less.
+            void* moved = nd::take_cached_block(thread, size_class);
+            if (moved == nullptr) {
+                moved = nd::underlying::allocate(nd::class_request_bytes(size_class));
+                if (moved == nullptr) {
+                    return failed();
+                }
+            }
+            std::memcpy(static_cast<char*>(moved) + sizeof(BlockHeader), block,
                         std::min<std::size_t>(size, header.size));
             const std::uint32_t freed = nd::freed_seal(header.size);
             std::memcpy(user - sizeof(freed), &freed, sizeof(freed));
             nd::release_memory(thread, user, header);
-            return finish_resize(thread, block, header, cached, size_class, size);
+            return finish_resize(thread, block, header, static_cast<char*>(moved), size_class,
+                                 size);
         }
     } else {
         const std::size_t chunk_bytes = nd::underlying::usable_size(raw);
