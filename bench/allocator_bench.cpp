@@ -8,12 +8,14 @@
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <latch>
 #include <new>
 #include <optional>
@@ -42,6 +44,7 @@ constinit SeedGlobals g_seed;
 // (NEBULA_TRACK_MALLOC): the baselines below must not go through the tracker.
 extern "C" void* __libc_malloc(std::size_t size);
 extern "C" void __libc_free(void* block);
+extern "C" void* __libc_realloc(void* block, std::size_t size);
 
 // Each variant allocates and releases; release takes the size, as Rust's Layout hands it to
 // dealloc (the seed needs it, the others ignore it).
@@ -49,6 +52,9 @@ struct PlainMalloc {
     static constexpr bool kScoped = false;
     static void* allocate(std::size_t size) noexcept { return __libc_malloc(size); }
     static void release(void* block, std::size_t) noexcept { __libc_free(block); }
+    static void* resize(void* block, std::size_t, std::size_t size) noexcept {
+        return __libc_realloc(block, size);
+    }
 };
 
 // What `new` and `delete` cost in a build without tracking: libstdc++'s operator new is an
@@ -90,6 +96,16 @@ struct SeedDesign {
         g_seed.deallocation_count.fetch_add(1, kRelaxed);
         __libc_free(block);
     }
+    // The seed implements no realloc, so Rust's default GlobalAlloc::realloc serves it: a new
+    // block, the bytes copied over, the old one freed.
+    static void* resize(void* block, std::size_t old_size, std::size_t size) noexcept {
+        void* moved = allocate(size);
+        if (moved != nullptr) {
+            std::memcpy(moved, block, std::min(old_size, size));
+            release(block, old_size);
+        }
+        return moved;
+    }
 };
 
 // Ours, through the functions operator new and operator delete are built on.
@@ -110,6 +126,9 @@ struct TrackedMalloc {
     static constexpr bool kScoped = false;
     static void* allocate(std::size_t size) noexcept { return std::malloc(size); }
     static void release(void* block, std::size_t) noexcept { std::free(block); }
+    static void* resize(void* block, std::size_t, std::size_t size) noexcept {
+        return std::realloc(block, size);
+    }
 };
 
 // Opens the variant's MemoryScope, if it has one, for the life of one benchmark thread, and
@@ -310,6 +329,157 @@ template <class Allocator>
 constexpr auto ProducerConsumer = HandoffBetweenThreads<Allocator, false>;
 
 using BenchmarkFunction = void (*)(benchmark::State&);
+
+// Real programs' realloc patterns, with every feature at its default (sampling, quarantine). Ours
+// is the replaced realloc itself; the seed had no realloc of its own (see SeedDesign::resize).
+
+// A buffer grown by 1.5x from 16 B to 64 KiB, its last byte written at each size, then freed: a
+// vector or a hash table growing. Items are reallocs.
+constexpr std::size_t kGrowthFirstBytes = 16;
+constexpr std::size_t kGrowthLastBytes = 64 * 1024;
+
+template <class Allocator>
+void ReallocGrowth(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    std::int64_t reallocs = 0;
+    for (auto _ : state) {
+        std::size_t size = kGrowthFirstBytes;
+        auto* block = static_cast<char*>(Allocator::allocate(size));
+        while (size < kGrowthLastBytes) {
+            const std::size_t grown = std::min(size + size / 2, kGrowthLastBytes);
+            block = static_cast<char*>(Allocator::resize(block, size, grown));
+            block[grown - 1] = 1;
+            escape(block);
+            size = grown;
+            ++reallocs;
+        }
+        Allocator::release(block, size);
+    }
+    state.SetItemsProcessed(reallocs);
+}
+
+// Lua's allocator: one hook, lua_Alloc, for everything (luaL_newstate's l_alloc): a new size of 0
+// frees, a null block allocates, anything else reallocs. A rolling live set of 1024 objects shaped
+// like a Lua heap's: most small (strings, tables, closures of 16-128 bytes), vectors that double
+// (a table's array and hash parts, a proto's code) up to 8 KiB, and now and then a vector shrunk
+// to its used length (luaM_shrinkvector when a function is closed). Items are hook calls.
+constexpr std::size_t kLuaLiveObjects = 1024;
+constexpr std::size_t kLuaPlanLength = 8192;
+constexpr std::size_t kLuaLargestVector = 8 * 1024;
+
+struct LuaStep {
+    std::uint16_t slot;
+    std::uint16_t size;  // the object's new size; 0 frees it
+};
+
+std::array<LuaStep, kLuaPlanLength> make_lua_plan() {
+    RandomStream random(24);
+    std::array<std::size_t, kLuaLiveObjects> sizes{};
+    std::array<LuaStep, kLuaPlanLength> plan{};
+    for (LuaStep& step : plan) {
+        const auto slot = static_cast<std::uint16_t>(random.next() % kLuaLiveObjects);
+        const std::uint32_t choice = random.next() % 8;
+        std::size_t& size = sizes[slot];
+        if (size == 0) {
+            size = 16 + random.next() % 113;  // a new string, table or closure
+        } else if (choice < 3 && size < kLuaLargestVector) {
+            size *= 2;  // a vector doubles
+        } else if (choice == 3) {
+            size = size / 2 + random.next() % (size / 2);  // shrunk to its used length
+        } else {
+            size = 0;  // collected
+        }
+        step = {slot, static_cast<std::uint16_t>(size)};
+    }
+    return plan;
+}
+
+template <class Allocator>
+void* lua_hook(void* block, std::size_t old_size, std::size_t size) noexcept {
+    if (size == 0) {
+        Allocator::release(block, old_size);
+        return nullptr;
+    }
+    return block == nullptr ? Allocator::allocate(size) : Allocator::resize(block, old_size, size);
+}
+
+template <class Allocator>
+void LuaStyle(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    static const std::array<LuaStep, kLuaPlanLength> plan = make_lua_plan();
+    std::array<void*, kLuaLiveObjects> live{};
+    std::array<std::size_t, kLuaLiveObjects> sizes{};
+    std::size_t next = 0;
+    for (auto _ : state) {
+        const LuaStep step = plan[next];
+        next = (next + 1) % kLuaPlanLength;
+        live[step.slot] = lua_hook<Allocator>(live[step.slot], sizes[step.slot], step.size);
+        escape(live[step.slot]);
+        sizes[step.slot] = step.size;
+    }
+    for (std::size_t slot = 0; slot < kLuaLiveObjects; ++slot) {
+        lua_hook<Allocator>(live[slot], sizes[slot], 0);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+// A string built by appending 1-64 bytes at a time, each append reallocating to the exact new
+// length plus its terminator (C code's asprintf-free string builders, a JSON writer), up to
+// 16 KiB, then freed. Items are appends.
+constexpr std::size_t kBuilderLastBytes = 16 * 1024;
+
+template <class Allocator>
+void StringBuilder(benchmark::State& state) {
+    const ScopeFor<Allocator> scope;
+    RandomStream random(static_cast<std::uint64_t>(state.thread_index()));
+    std::array<char, 64> piece{};
+    piece.fill('n');
+    std::int64_t appends = 0;
+    for (auto _ : state) {
+        std::size_t length = 0;
+        auto* text = static_cast<char*>(Allocator::allocate(1));
+        text[0] = '\0';
+        while (length < kBuilderLastBytes) {
+            const std::size_t added = 1 + random.next() % piece.size();
+            text = static_cast<char*>(Allocator::resize(text, length + 1, length + added + 1));
+            std::memcpy(text + length, piece.data(), added);
+            length += added;
+            text[length] = '\0';
+            ++appends;
+        }
+        escape(text);
+        Allocator::release(text, length + 1);
+    }
+    state.SetItemsProcessed(appends);
+}
+
+constexpr std::array<int, 2> kReallocThreadCounts = {1, 2};
+
+void register_realloc_workload(const std::string& workload,
+                               const std::array<BenchmarkFunction, 3>& variants) {
+    static constexpr std::array<const char*, 3> kNames = {"PlainMalloc", "SeedDesign",
+                                                          "TrackedMalloc"};
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const std::string name = workload + "<" + kNames[i] + ">";
+        benchmark::internal::Benchmark* benchmark =
+            benchmark::RegisterBenchmark(name.c_str(), variants[i]);
+        for (const int threads : kReallocThreadCounts) {
+            benchmark->Threads(threads);
+        }
+        benchmark->UseRealTime();
+    }
+}
+
+void register_realloc_benchmarks() {
+    register_realloc_workload(
+        "ReallocGrowth",
+        {ReallocGrowth<PlainMalloc>, ReallocGrowth<SeedDesign>, ReallocGrowth<TrackedMalloc>});
+    register_realloc_workload(
+        "LuaStyle", {LuaStyle<PlainMalloc>, LuaStyle<SeedDesign>, LuaStyle<TrackedMalloc>});
+    register_realloc_workload(
+        "StringBuilder",
+        {StringBuilder<PlainMalloc>, StringBuilder<SeedDesign>, StringBuilder<TrackedMalloc>});
+}
 
 // The variants' names in the order register_workload takes their functions.
 constexpr std::array<const char*, 6> kVariantNames = {
@@ -613,6 +783,7 @@ BENCHMARK(SamplingCost<MixedSlices>)->Name("SamplingCost<MixedSizes>")->UseRealT
 
 int main(int argc, char** argv) {
     register_throughput_benchmarks();
+    register_realloc_benchmarks();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 1;

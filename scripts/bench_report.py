@@ -23,6 +23,11 @@ TARGET_WORKLOADS = ("Pairs64", "Batch1000", "MixedSizes")
 TAG_COST_NAME = re.compile(r"^TagCost<(\w+)>/real_time/threads:(\d+)$")
 SAMPLING_COST_NAME = re.compile(r"^SamplingCost<(\w+)>/real_time$")
 SAMPLING_TOLERANCE = 0.05  # sampling at the default interval: at most 5% more time
+# Real programs' realloc patterns (issue 24): ours through the replaced realloc, with every feature
+# at its default, against plain glibc and the seed (which had no realloc: Rust's default, a new
+# block and a copy), at 1 and 2 threads. Target: at least plain's throughput.
+REALLOC_WORKLOADS = ("ReallocGrowth", "LuaStyle", "StringBuilder")
+REALLOC_TARGET = 1.0
 THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
 NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -69,6 +74,28 @@ def print_throughput_table(throughput):
                   f"| {rate['TrackedMalloc'] / plain:.2f}x "
                   f"| {rate['Tracked'] / rate['SeedDesign']:.2f}x "
                   f"| {rate['Tracked'] / rate['UntrackedNew']:.2f}x |")
+
+
+def print_realloc_table(throughput):
+    rows = [(workload, threads) for workload in REALLOC_WORKLOADS
+            for threads in sorted({key[2] for key in throughput if key[0] == workload})]
+    if not rows:
+        return
+    print()
+    print("| Realloc workload | Threads | plain (M items/s) | seed / plain | ours / plain "
+          "| ours / seed | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for workload, threads in rows:
+        rate = {variant: throughput.get((workload, variant, threads))
+                for variant in ("PlainMalloc", "SeedDesign", "TrackedMalloc")}
+        if None in rate.values():
+            continue
+        plain = rate["PlainMalloc"]
+        ours = rate["TrackedMalloc"] / plain
+        verdict = "met" if ours >= REALLOC_TARGET else "MISSED"
+        print(f"| {workload} | {threads} | {plain / 1e6:.2f} | {rate['SeedDesign'] / plain:.2f}x "
+              f"| {ours:.2f}x | {rate['TrackedMalloc'] / rate['SeedDesign']:.2f}x "
+              f"| >= {REALLOC_TARGET:.2f}x plain: {verdict} |")
 
 
 def median_tag_time_ratios(runs):
@@ -175,6 +202,7 @@ def main():
     runs = load_runs(sys.argv[1])
     throughput = median_throughputs(runs)
     print_throughput_table(throughput)
+    print_realloc_table(throughput)
     print_target_checks(throughput, median_tag_time_ratios(runs))
     print_sampling_costs(runs)
     print_reader_costs(runs)

@@ -1,11 +1,13 @@
 // The C allocation family, replaced and counted like operator new (NEBULA_TRACK_MALLOC): every
 // function of the family with exact bytes and tags, frees on other threads, alignments, realloc's
 // cases, bad input, the C library's own allocations, and a C library loaded with dlopen.
+#include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gtest/gtest.h>
 
 #include "escape.hpp"
+#include "sampling_paused.hpp"
 #include "sanitizers.hpp"
 
 #include <dlfcn.h>
@@ -105,6 +107,150 @@ TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
     EXPECT_EQ(bytes(), 0u);
     const nd::AllocatorStats end = stats();
     EXPECT_EQ(end.allocation_count, end.deallocation_count);
+}
+
+// Past the cached sizes realloc resizes a block's own chunk (the allocator underneath grows or
+// shrinks it where it can): no block is left waiting in the cache or the quarantine.
+TEST_F(MallocFamily, ReallocPastTheCachedSizesResizesTheChunkItself) {
+    nd::MemoryScope scope(tag_);
+    const SamplingPaused no_samples;  // a sample's tables would count as overhead too
+    nd::release_cached_blocks();
+    auto* block = static_cast<unsigned char*>(malloc(24));
+    ASSERT_NE(block, nullptr);
+    for (std::size_t i = 0; i < 24; ++i) {
+        block[i] = static_cast<unsigned char>(i);
+    }
+    const std::size_t overhead = nd::tracking_overhead_bytes();
+    std::size_t size = 24;
+    // Out of the cached sizes, up to 64 KiB, back into them, and down within the chunk.
+    for (std::size_t next : {1025u, 5000u, 65536u, 1024u, 1000u, 600u}) {
+        const nd::AllocatorStats before = stats();
+        block = static_cast<unsigned char*>(realloc(block, next));
+        ASSERT_NE(block, nullptr);
+        EXPECT_EQ(stats().allocated_bytes - before.allocated_bytes, next - size) << next;
+        EXPECT_EQ(stats().allocation_count - before.allocation_count, 1u);
+        EXPECT_EQ(stats().deallocation_count - before.deallocation_count, 1u);
+        EXPECT_EQ(nd::tracking_overhead_bytes(), overhead) << "resizing to " << next;
+        EXPECT_EQ(malloc_usable_size(block), next);
+        for (std::size_t i = 0; i < 24; ++i) {
+            ASSERT_EQ(block[i], i) << "after resizing to " << next;
+        }
+        size = next;
+    }
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+// A block that still fits its chunk and uses at least half of it stays where it is.
+TEST_F(MallocFamily, ReallocWithinItsChunkStaysWhereItIs) {
+    nd::MemoryScope scope(tag_);
+    auto* block = static_cast<char*>(malloc(1000));
+    ASSERT_NE(block, nullptr);
+    memset(block, 'q', 1000);
+    EXPECT_EQ(realloc(block, 990), block);
+    EXPECT_EQ(realloc(block, 600), block);  // 616 of the chunk's 1040 bytes: kept
+    EXPECT_EQ(realloc(block, 1000), block);
+    EXPECT_EQ(bytes(), 1000u);
+    EXPECT_EQ(block[999], 'q');
+    // Grown past the cached sizes, its chunk is rounded up: the next small growths stay in it.
+    block = static_cast<char*>(realloc(block, 2000));
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(realloc(block, 2020), block);
+    EXPECT_EQ(realloc(block, 2030), block);
+    EXPECT_EQ(bytes(), 2030u);
+    EXPECT_EQ(block[999], 'q');
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+}
+
+// A block of another size class waiting in this thread's cache takes the bytes, and the old
+// block waits there in its place.
+TEST_F(MallocFamily, ReallocMovesToABlockWaitingInTheCache) {
+    nd::MemoryScope scope(tag_);
+    nd::release_cached_blocks();
+    void* waiting = malloc(200);
+    auto* block = static_cast<char*>(malloc(24));
+    ASSERT_NE(waiting, nullptr);
+    ASSERT_NE(block, nullptr);
+    memset(block, 'w', 24);
+    free(waiting);
+    char* const old = block;
+    block = static_cast<char*>(realloc(block, 200));
+    EXPECT_EQ(block, waiting);
+    EXPECT_EQ(bytes(), 200u);
+    EXPECT_EQ(block[23], 'w');
+    void* reused = malloc(24);
+    ASSERT_EQ(reused, old);
+    memset(reused, 'w', 24);
+    // With nothing of the new class waiting, a fresh block; the old one waits in the cache.
+    auto* grown = static_cast<char*>(realloc(reused, 300));
+    ASSERT_NE(grown, nullptr);
+    EXPECT_EQ(grown[23], 'w');
+    EXPECT_EQ(malloc(24), reused);
+    free(reused);
+    free(grown);
+    free(block);
+    EXPECT_EQ(bytes(), 0u);
+    const nd::AllocatorStats end = stats();
+    EXPECT_EQ(end.allocation_count, end.deallocation_count);
+}
+
+// A sampled block keeps exactly one live sample through every resize, of its new size, and none
+// once freed.
+TEST_F(MallocFamily, ReallocOfASampledBlockMovesItsSample) {
+    nd::MemoryScope scope(tag_);
+    const std::size_t interval = nd::sampling_interval();
+    nd::set_sampling_interval(1);  // every allocation sampled
+    const std::size_t live = nd::sampling_stats().live_samples;
+    auto* block = static_cast<char*>(malloc(100));
+    ASSERT_NE(block, nullptr);
+    memset(block, 's', 100);
+    const bool sampled = nd::sampling_stats().live_samples == live + 1;
+    for (std::size_t size : {120u, 3000u, 200000u, 90u, 80u}) {
+        block = static_cast<char*>(realloc(block, size));
+        ASSERT_NE(block, nullptr);
+        EXPECT_EQ(bytes(), size);
+        EXPECT_EQ(block[79], 's');
+        if (sampled) {
+            EXPECT_EQ(nd::sampling_stats().live_samples, live + 1) << size;
+        }
+    }
+    free(block);
+    nd::set_sampling_interval(interval);
+    EXPECT_EQ(nd::sampling_stats().live_samples, live);
+    EXPECT_EQ(bytes(), 0u);
+    if (!sampled) {
+        GTEST_SKIP() << "no unwinder to sample with";
+    }
+}
+
+// realloc charges the sampler's countdown with the growth only: blocks grown step by step to n
+// bytes are sampled as often as blocks allocated at n bytes, not as often as the sum of their
+// sizes (about 3n at a growth of 1.5x). 2000 blocks grown to 35 KiB at a 2 MiB interval: 34
+// samples expected; charging every size would take about 100.
+TEST_F(MallocFamily, ReallocSamplesGrowingBlocksAtTheOddsOfTheirFinalSize) {
+    nd::MemoryScope scope(tag_);
+    const std::size_t interval = nd::sampling_interval();
+    // Twice: the process's first restart draw may be far in the tail (with NEBULA_SAMPLING_SEED
+    // 0 it is 37 means, 77 MiB here), which would leave nothing sampled.
+    nd::set_sampling_interval(2 << 20);
+    nd::set_sampling_interval(2 << 20);
+    const std::size_t recorded = nd::sampling_stats().samples_recorded;
+    for (int i = 0; i < 2000; ++i) {
+        std::size_t size = 16;
+        void* block = malloc(size);
+        while (size < 32 * 1024) {
+            size += size / 2;
+            block = realloc(block, size);
+            ASSERT_NE(block, nullptr);
+        }
+        free(block);
+    }
+    const std::size_t samples = nd::sampling_stats().samples_recorded - recorded;
+    nd::set_sampling_interval(interval);
+    EXPECT_GT(samples, 10u);
+    EXPECT_LT(samples, 60u);
+    EXPECT_EQ(bytes(), 0u);
 }
 
 TEST_F(MallocFamily, ReallocOfNullAllocatesAndToZeroFreesAsGlibcDoes) {

@@ -47,35 +47,10 @@ bool multiply(std::size_t count, std::size_t size, std::size_t& product) noexcep
     return !__builtin_mul_overflow(count, size, &product);
 }
 
-// realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it.
-void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
-    auto* user = static_cast<char*>(block);
-    char* raw = user - nd::offset_of(header.layout);
-    nd::ThreadCounters& thread = *nd::t_counters;
-    const bool in_cache_class = header.cache_class < nd::kUncached &&
-                                size <= nebula::debug::kMaxCachedBlockBytes &&
-                                nd::size_class_of(size) == header.cache_class;
-    const bool default_aligned = (header.layout & nd::kOffsetLog2Bits) == nd::kHeaderOffsetLog2;
-    if (in_cache_class || (header.cache_class == nd::kUncached && default_aligned)) {
-        if (!in_cache_class) {
-            // A large block: the allocator underneath may grow or shrink it where it lies.
-            raw = static_cast<char*>(nd::underlying::reallocate(raw, size + sizeof(BlockHeader)));
-            if (raw == nullptr) {
-                return failed();
-            }
-        }
-        if ((header.layout & nd::kSampledBlock) != 0) {
-            nebula::debug::detail::sites::forget_sample(block);
-        }
-        nd::count_deallocation(thread, header.tag, header.size);
-        // realloc makes a C block of whatever it resizes (a mismatch was reported already).
-        const auto layout =
-            static_cast<std::uint8_t>((header.layout & ~nd::kSampledBlock) | nd::kCFamilyBlock);
-        return nd::finish_block(thread, raw, layout, size, header.tag, header.cache_class);
-    }
-    // Another size class, or an over-aligned block: a new block, the bytes copied over.
+// A block moved to a new one of its alignment, the bytes copied over, the old one released.
+void* move_block(void* block, const BlockHeader& header, std::size_t size) noexcept {
     const std::size_t alignment = nd::offset_of(header.layout);
-    void* moved = default_aligned
+    void* moved = alignment == sizeof(BlockHeader)
                       ? nd::allocate_block<Family::c>(size, header.tag)
                       : nd::allocate_aligned_block<Family::c>(size, alignment, header.tag);
     if (moved == nullptr) {
@@ -84,6 +59,116 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
     std::memcpy(moved, block, std::min<std::size_t>(size, header.size));
     nd::release_block<nd::Releaser::any>(block);
     return moved;
+}
+
+// The C allocation that realloc asks for to hold `size` bytes at the default alignment: a cached
+// size class's chunk, else the size rounded up to an eighth of its power of two when it grows, so
+// that a block growing a little at a time (a string builder's appends) stays in its chunk for the
+// next few (at most 12.5% more than asked for).
+std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growing) noexcept {
+    if (size_class < nd::kUncached) {
+        return nd::class_request_bytes(size_class);
+    }
+    const std::size_t bytes = size + sizeof(BlockHeader);
+    const std::size_t step = growing ? std::bit_floor(bytes) / 8 : 1;
+    return (bytes + step - 1) & ~(step - 1);
+}
+
+// Counts a resize as the free of `old_size` and the allocation of `size` in one step, so that a
+// large block's resize leaves the thread's unpublished bytes in range where a separate free and
+// allocation would publish twice. The sampler's countdown is charged with the growth only; true
+// when it ran out. A thread whose count leaves the range (or that counts into a stand-in) takes
+// the slow paths, charged with the whole new size.
+bool count_resize(nd::ThreadCounters& thread, std::uint16_t tag, std::uint64_t old_size,
+                  std::uint64_t size) noexcept {
+    nd::TagCounters& counters = thread.tags[tag];
+    const std::int64_t unpublished = counters.unpublished_bytes.load(std::memory_order_relaxed) +
+                                     static_cast<std::int64_t>(size - old_size);
+    if (static_cast<std::uint64_t>(unpublished) > nebula::debug::kPeakSlackBytes) [[unlikely]] {
+        nd::count_deallocation(thread, tag, old_size);
+        return nd::count_allocation(thread, tag, size);
+    }
+    nd::store_unpublished(counters, unpublished);
+    nd::add_relaxed(counters.allocations, 1);
+    nd::add_relaxed(counters.deallocations, 1);
+    return nd::sites::sample_due(thread.sampler, size > old_size ? size - old_size : 0);
+}
+
+// Writes a resized block's header and counts the resize. Charging the sampler's countdown with
+// the growth only samples a block grown step by step to n bytes with the odds of one allocation
+// of n bytes, not of the sum of its sizes (a string builder's 16 KiB would count as 4 MiB); a
+// sampled block keeps its sample, moved to its new address and size, without a new stack walk.
+void* finish_resize(nd::ThreadCounters& thread, const void* block, const BlockHeader& old,
+                    char* raw, std::size_t chunk_class, std::size_t size) noexcept {
+    char* user = raw + sizeof(BlockHeader);
+    const bool sampled = (old.layout & nd::kSampledBlock) != 0;
+    // realloc makes a C block of whatever it resizes (a mismatch was reported already).
+    BlockHeader header{size, old.tag, static_cast<std::uint8_t>(chunk_class),
+                       static_cast<std::uint8_t>(nd::kHeaderOffsetLog2 | std::uint8_t(Family::c) |
+                                                 (old.layout & nd::kSampledBlock)),
+                       0};
+    header.seal = nd::block_seal(user, size, nd::packed_fields(header));
+    std::memcpy(raw, &header, sizeof(header));
+    if (sampled) [[unlikely]] {
+        nd::sites::move_sample(block, user, size);
+    }
+    if (count_resize(thread, old.tag, old.size, size) && !sampled) [[unlikely]] {
+        nd::sample_block(user);
+    }
+    return user;
+}
+
+// realloc of a block this tracker made, to `size` > 0 bytes, charged to the tag that made it. A
+// block at the default alignment stays where it lies while it fits its chunk and uses at least
+// half of it; else, from one cached size class to another, it moves to a block of the new class
+// (from this thread's cache where one waits) and its old block waits in the cache; else the
+// allocator underneath resizes its chunk, in place where it can. Only the header is rewritten;
+// the tag's bytes move by the difference.
+void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
+    if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
+        return move_block(block, header, size);
+    }
+    auto* user = static_cast<char*>(block);
+    char* raw = user - sizeof(BlockHeader);
+    nd::ThreadCounters& thread = *nd::t_counters;
+    const std::size_t size_class =
+        size <= nebula::debug::kMaxCachedBlockBytes ? nd::size_class_of(size) : nd::kUncached;
+    std::size_t chunk_class = header.cache_class;
+    bool fits;
+    if (chunk_class < nd::kUncached) {
+        fits = size_class <= chunk_class && 2 * size_class >= chunk_class;
+        if (!fits && size_class < nd::kUncached) {
+            // Between cached classes glibc's realloc seldom grows in place and skips its tcache:
+            // a block of the new class from this thread's cache, or a fresh one, costs less.
+            void* moved = nd::take_cached_block(thread, size_class);
+            if (moved == nullptr) {
+                moved = nd::underlying::allocate(nd::class_request_bytes(size_class));
+                if (moved == nullptr) {
+                    return failed();
+                }
+            }
+            std::memcpy(static_cast<char*>(moved) + sizeof(BlockHeader), block,
+                        std::min<std::size_t>(size, header.size));
+            const std::uint32_t freed = nd::freed_seal(header.size);
+            std::memcpy(user - sizeof(freed), &freed, sizeof(freed));
+            nd::release_memory(thread, user, header);
+            return finish_resize(thread, block, header, static_cast<char*>(moved), size_class,
+                                 size);
+        }
+    } else {
+        const std::size_t chunk_bytes = nd::underlying::usable_size(raw);
+        fits = size + sizeof(BlockHeader) <= chunk_bytes &&
+               2 * (size + sizeof(BlockHeader)) >= chunk_bytes;
+    }
+    if (!fits) {
+        raw = static_cast<char*>(
+            nd::underlying::reallocate(raw, chunk_bytes_for(size, size_class, size > header.size)));
+        if (raw == nullptr) {
+            return failed();
+        }
+        chunk_class = size_class;
+    }
+    return finish_resize(thread, block, header, raw, chunk_class, size);
 }
 
 // realloc of a block whose header checks, from `caller` (for a mismatch's report).

@@ -67,6 +67,11 @@ std::int64_t next_gap(SamplerState& state) noexcept {
     return true;
 }();
 
+// Un-sampling: a block of `size` bytes is sampled with probability 1 - exp(-size / mean).
+double weight_of(std::uint64_t size, std::size_t mean) noexcept {
+    return 1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
+}
+
 }  // namespace
 
 void start_sampling(SamplerState& state) noexcept {
@@ -102,11 +107,18 @@ bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
         state.recording = false;
         return false;  // the unwinder was still loading
     }
-    // Un-sampling: a block of `size` bytes was sampled with probability 1 - exp(-size / mean).
-    const double weight = 1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
-    const bool recorded = add_sample(block, size, weight, tag, frames, depth);
+    const bool recorded = add_sample(block, size, weight_of(size, mean), tag, frames, depth);
     state.recording = false;
     return recorded;
+}
+
+void move_sample(const void* from, const void* to, std::uint64_t size) noexcept {
+    const std::size_t mean = g_interval.load(std::memory_order_relaxed);
+    if (mean == 0) {  // sampling turned off since: nothing to weigh the new size with
+        remove_sample(from);
+        return;
+    }
+    sites::move_sample(from, to, size, weight_of(size, mean));
 }
 
 void forget_sample(const void* block) noexcept {

@@ -50,6 +50,9 @@ std::int64_t first_gap_after_change() noexcept;
                                  std::uint16_t tag) noexcept;
 [[gnu::cold]] void forget_sample(const void* block) noexcept;
 [[gnu::cold]] void forget_sample_if_any(const void* block) noexcept;
+// A recorded block resized by realloc, from `from` to `to` (perhaps the same address), now of
+// `size` bytes: its sample follows it, weighed for its new size, without a new stack walk.
+[[gnu::cold]] void move_sample(const void* from, const void* to, std::uint64_t size) noexcept;
 
 std::size_t interval() noexcept;
 void set_interval(std::size_t mean_bytes) noexcept;

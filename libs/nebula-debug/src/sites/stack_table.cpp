@@ -209,19 +209,43 @@ bool add_sample(const void* block, std::uint64_t size, double weight, std::uint1
     return true;
 }
 
-bool remove_sample(const void* block) noexcept {
-    const auto address = reinterpret_cast<std::uintptr_t>(block);
-    std::lock_guard lock(g_lock);
+namespace {
+
+// The live table's slot holding `address`, or g_live_slots when none does. Under the lock.
+std::size_t find_live_slot(std::uintptr_t address) noexcept {
     if (g_live == nullptr) {
-        return false;
+        return g_live_slots;
     }
-    const std::size_t mask = g_live_slots - 1;
-    std::size_t hole = home_of(address, g_live_slots);
-    while (g_live[hole].block != address) {
-        if (g_live[hole].block == 0) {
-            return false;
+    std::size_t slot = home_of(address, g_live_slots);
+    while (g_live[slot].block != address) {
+        if (g_live[slot].block == 0) {
+            return g_live_slots;
         }
-        hole = (hole + 1) & mask;
+        slot = (slot + 1) & (g_live_slots - 1);
+    }
+    return slot;
+}
+
+// Empties a live slot, moving later entries of its probe run back into the hole. Under the lock.
+void erase_live_slot(std::size_t hole) noexcept {
+    const std::size_t mask = g_live_slots - 1;
+    for (std::size_t next = (hole + 1) & mask; g_live[next].block != 0; next = (next + 1) & mask) {
+        const std::size_t home = home_of(g_live[next].block, g_live_slots);
+        if (((next - home) & mask) >= ((next - hole) & mask)) {
+            g_live[hole] = g_live[next];
+            hole = next;
+        }
+    }
+    g_live[hole] = LiveSample{};
+}
+
+}  // namespace
+
+bool remove_sample(const void* block) noexcept {
+    std::lock_guard lock(g_lock);
+    const std::size_t hole = find_live_slot(reinterpret_cast<std::uintptr_t>(block));
+    if (hole == g_live_slots) {
+        return false;
     }
     const LiveSample sample = g_live[hole];
     SiteTotals& totals = g_sites[sample.site].totals;
@@ -232,15 +256,36 @@ bool remove_sample(const void* block) noexcept {
         totals.live_count = 0;
         totals.live_bytes = 0;
     }
-    for (std::size_t next = (hole + 1) & mask; g_live[next].block != 0; next = (next + 1) & mask) {
-        const std::size_t home = home_of(g_live[next].block, g_live_slots);
-        if (((next - home) & mask) >= ((next - hole) & mask)) {
-            g_live[hole] = g_live[next];
-            hole = next;
-        }
-    }
-    g_live[hole] = LiveSample{};
+    erase_live_slot(hole);
     g_live_count.store(g_live_count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    return true;
+}
+
+bool move_sample(const void* from, const void* to, std::uint64_t size, double weight) noexcept {
+    const double kept_weight = static_cast<float>(weight);
+    std::lock_guard lock(g_lock);
+    const std::size_t slot = find_live_slot(reinterpret_cast<std::uintptr_t>(from));
+    if (slot == g_live_slots) {
+        return false;
+    }
+    LiveSample sample = g_live[slot];
+    SiteTotals& totals = g_sites[sample.site].totals;
+    totals.live_count += kept_weight - static_cast<double>(sample.weight);
+    totals.live_bytes += kept_weight * static_cast<double>(size) -
+                         static_cast<double>(sample.weight) * static_cast<double>(sample.size);
+    sample.size = size;
+    sample.weight = static_cast<float>(kept_weight);
+    if (from == to) {
+        g_live[slot] = sample;
+        return true;
+    }
+    erase_live_slot(slot);
+    sample.block = reinterpret_cast<std::uintptr_t>(to);
+    std::size_t free_slot = home_of(sample.block, g_live_slots);
+    while (g_live[free_slot].block != 0) {
+        free_slot = (free_slot + 1) & (g_live_slots - 1);
+    }
+    g_live[free_slot] = sample;
     return true;
 }
 

@@ -41,6 +41,9 @@ bool add_sample(const void* block, std::uint64_t size, double weight, std::uint1
                 void* const* frames, int depth) noexcept;
 // Takes a freed block's share out of its site's live totals; false when it was not recorded.
 bool remove_sample(const void* block) noexcept;
+// A sampled block resized (realloc, perhaps to another address): its sample keeps its site and
+// now stands for `size` bytes with `weight`; false when it was not recorded.
+bool move_sample(const void* from, const void* to, std::uint64_t size, double weight) noexcept;
 // The tables' lock, held across fork() by the thread registry's fork handlers.
 SpinLock& table_lock() noexcept;
 // Whether any sampled block is live (read without the lock).
