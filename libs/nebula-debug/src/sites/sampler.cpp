@@ -87,9 +87,10 @@ void start_sampling(SamplerState& state) noexcept {
 std::int64_t first_gap_after_change() noexcept {
     // A fresh exponential draw, not the mean: gaps are memoryless, so restarting a countdown with
     // a new draw leaves the sampling as unbiased as it was (a fixed restart would not be).
-    const std::uint64_t bits =
-        mix(g_seed ^ g_restart_draws.fetch_add(0x9E3779B97F4A7C15u, std::memory_order_relaxed)) >>
-        11;
+    // The counter after the add, never 0: mix(0) is 0, a draw of 2^-53, a gap 37 times the mean.
+    constexpr std::uint64_t kStep = 0x9E3779B97F4A7C15u;
+    const std::uint64_t draw = g_restart_draws.fetch_add(kStep, std::memory_order_relaxed) + kStep;
+    const std::uint64_t bits = mix(g_seed ^ draw) >> 11;
     return gap_from(static_cast<double>(bits + 1) * 0x1.0p-53);
 }
 
