@@ -351,8 +351,17 @@ TEST(ResidentBreakdown, LargeMallocTouchedIsHeapNotOtherAnonymous) {
     const nd::ResidentBreakdown after = nd::resident_breakdown();
     std::free(block);
 
-    EXPECT_GREW_BY(after.heap_bytes, before.heap_bytes, kBytes);
-    EXPECT_GREW_BY(after.other_anonymous_bytes, before.other_anonymous_bytes, 0);
+    // tcmalloc's and jemalloc's own bookkeeping for a block this size (tcmalloc's page map) is
+    // known from their statistics only, estimated as a whole: a few MiB either way.
+    const bool from_statistics = after.heap_allocator == nd::HeapAllocator::jemalloc ||
+                                 after.heap_allocator == nd::HeapAllocator::tcmalloc;
+    const double tolerance =
+        static_cast<double>(slack()) + (from_statistics ? static_cast<double>(kBytes) / 64 : 0.0);
+    EXPECT_NEAR(static_cast<double>(delta(after.heap_bytes, before.heap_bytes)),
+                static_cast<double>(kBytes), tolerance);
+    EXPECT_NEAR(
+        static_cast<double>(delta(after.other_anonymous_bytes, before.other_anonymous_bytes)), 0.0,
+        tolerance);
 }
 
 // tcmalloc keeps what earlier tests freed resident and hands it out again: new blocks would not
