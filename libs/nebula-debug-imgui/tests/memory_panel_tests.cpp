@@ -470,6 +470,9 @@ protected:
         if (!nd::tracking_allocator_enabled()) {
             GTEST_SKIP() << "nothing is sampled with tracking compiled out";
         }
+        // Untagged, so that a sampled growth of the holders never shows as a tag's second site.
+        meshes_.reserve(kHeldBlocks);
+        textures_.reserve(kHeldBlocks);
         {
             nd::MemoryScope scope("test.panel-sites");
             allocate_sites_pane_meshes(meshes_, 8 * kMiB);
@@ -488,6 +491,7 @@ protected:
         return sites.empty() ? nd::AllocationSite{} : sites.front();
     }
 
+    static constexpr std::size_t kHeldBlocks = 1024;
     SamplingInterval sampling_{kSampledEvery};
     Blocks meshes_;
     Blocks textures_;
