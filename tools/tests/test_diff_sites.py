@@ -178,6 +178,84 @@ class DiffSites(Scratch):
         self.assertGreaterEqual(covered / trials, 0.93)
         self.assertLessEqual(covered / trials, 0.97)
 
+    def test_holm_tests_only_the_sites_that_could_show_the_growth(self):
+        # A new site of small blocks with k samples: its p-value is the normal tail of sqrt(k).
+        def flagged(sites_before, sites_after, *options):
+            result = run("diff-sites", self.profile("b.pb.gz", sites_before),
+                         self.profile("a.pb.gz", sites_after), *options)
+            self.assertIn(result.returncode, (0, 1), result.stderr)
+            return result.returncode == 1, result.stdout.splitlines()[-2]
+
+        def new(name, samples):
+            return site(name, [name], 0, 4096, samples)
+
+        # 40 sites of one sample in one run each could show 514 KiB at most, under
+        # --min-growth: they are not tested, and 7 new samples (p = 0.0040) pass at 1%.
+        tiny = [site(f"T{number}", [f"tiny{number}"], 0, 4096, 1) for number in range(40)]
+        verdict, rule = flagged(tiny[:20], tiny[20:] + [new("Cache", 7)])
+        self.assertTrue(verdict, rule)
+        self.assertIn("over the 1 site whose samples", rule)
+        # Two large unchanged sites could: three tested, 1%/3 = 0.0033 needs 8 samples (0.0023).
+        stable = [new("World", 16), new("Assets", 25)]
+        self.assertEqual(flagged(stable, stable + [new("Cache", 7)]),
+                         (False, rule.replace("1 site", "3 sites")))
+        self.assertTrue(flagged(stable, stable + [new("Cache", 8)])[0])
+        # Holm steps down: 9 samples (0.0013) pass at 1%/2, then 6 (0.0072) at 1%/1, which
+        # Bonferroni's 1%/2 would not flag.
+        verdict, _ = flagged([], [new("Cache", 9), new("Pool", 6)])
+        self.assertTrue(verdict)
+        self.assertEqual(len(memreport.flagged_sites(memreport.site_growths(
+            memreport.decode_profile("b", encode_profile([])),
+            memreport.decode_profile("a", encode_profile([new("Cache", 9), new("Pool", 6)])))[0],
+            MIB, 0.01)[0]), 2)
+        # 5% flags what 1% does not; a growth under --min-growth is never flagged.
+        self.assertFalse(flagged([], [new("Cache", 5)])[0])
+        self.assertTrue(flagged([], [new("Cache", 5)], "--false-alarm-rate", "5")[0])
+        self.assertFalse(flagged([], [new("Cache", 9)], "--min-growth", "5 MiB")[0])
+
+    def test_simulated_identical_runs_raise_false_alarms_under_the_rate(self):
+        # The sampling model with a fixed seed, on sites like the validation workload's: small
+        # blocks (Poisson counts), one site of about 2.5 samples (the likeliest to show 0 then
+        # 4 by chance), 256 KiB blocks sampled with p = 0.39, and a new site in injected runs.
+        rng = random.Random(22)
+
+        def poisson(mean):
+            count, product, limit = 0, rng.random(), math.exp(-mean)
+            while product > limit:
+                count += 1
+                product *= rng.random()
+            return count
+
+        def run_profile(interval, sites):
+            encoded = []
+            for name, blocks, size in sites:
+                p = -math.expm1(-size / interval)
+                samples = poisson(blocks * p) if blocks > 1000 else \
+                    sum(rng.random() < p for _ in range(blocks))
+                if samples:
+                    encoded.append((name, [name], round(samples / p), round(samples * size / p),
+                                    samples))
+            return memreport.decode_profile("x", encode_profile(encoded, period=interval))
+
+        background = [("World", 2048, 4096), ("Assets", 64, 256 * KIB), ("Names", 20480, 64),
+                      ("Mesh", 1, 256 * KIB)]
+        pairs = 1500
+        for interval, rate, leak, min_growth, power in ((INTERVAL, 0.01, 4 * MIB, MIB, 0.0),
+                                                        (INTERVAL, 0.05, 4 * MIB, MIB, 0.8),
+                                                        (64 * KIB, 0.01, MIB, 256 * KIB, 0.95)):
+            alarms = detected = 0
+            for _ in range(pairs):
+                before = run_profile(interval, background)
+                same = run_profile(interval, background)
+                leaked = run_profile(interval, background + [("Cache", leak // 4096, 4096)])
+                alarms += bool(memreport.flagged_sites(
+                    memreport.site_growths(before, same)[0], min_growth, rate)[0])
+                detected += any(row.name.startswith("Cache") for row in memreport.flagged_sites(
+                    memreport.site_growths(before, leaked)[0], min_growth, rate)[0])
+            with self.subTest(interval=interval, rate=rate):
+                self.assertLessEqual(alarms / pairs, rate)
+                self.assertGreaterEqual(detected / pairs, power)
+
     def test_sites_of_the_same_stack_and_tag_are_merged_and_unpacked_values_read(self):
         before = self.profile("b.pb.gz", [site("A", ["f"], 0, 4096, 10)], packed=False)
         after = self.profile("a.pb.gz", [site("A", ["f"], 0, 4096, 10),
