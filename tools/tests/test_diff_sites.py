@@ -124,7 +124,7 @@ class DiffSites(Scratch):
 
     def test_one_large_block_sampled_in_one_run_only_is_not_certain_growth(self):
         # A 256 KiB block at a 64 KiB interval is sampled 98 times in 100: the normal interval
-        # calls it certain, but it goes unsampled in one run of 50 (binomial guard).
+        # calls it certain, but it goes unsampled in one run of 50: a p-value of 0.017.
         interval = 64 * KIB
         weight = 1 / -math.expm1(-4)
         block = ("Names", ["grow_vector"], round(weight), round(256 * KIB * weight), 1)
@@ -218,6 +218,23 @@ class DiffSites(Scratch):
         self.assertFalse(flagged([], [new("Cache", 4)])[0])
         self.assertTrue(flagged([], [new("Cache", 4)], "--false-alarm-rate", "5")[0])
         self.assertFalse(flagged([], [new("Cache", 9)], "--min-growth", "5 MiB")[0])
+
+    def test_profiles_at_different_intervals_compare_their_estimates(self):
+        # 8 MiB of 4 KiB blocks: 16 samples at 512 KiB, 124 at 64 KiB. The same site, whose
+        # p-value weighs each run's count by its own interval; 8 MiB more at 64 KiB is growth.
+        def weighted(interval, samples):
+            weight = 1 / -math.expm1(-4096 / interval)
+            return ("World", ["load_world"], round(samples * weight),
+                    round(samples * weight * 4096), samples)
+
+        before = self.profile("before.pb.gz", [weighted(INTERVAL, 16)])
+        same = self.profile("same.pb.gz", [weighted(64 * KIB, 124)], period=64 * KIB)
+        grown = self.profile("grown.pb.gz", [weighted(64 * KIB, 248)], period=64 * KIB)
+        result = run("diff-sites", before, same, "--min-growth", "0")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("sampling intervals 524288 / 65536 bytes", result.stdout)
+        result = run("diff-sites", before, grown)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
 
     def test_simulated_identical_runs_raise_false_alarms_under_the_rate(self):
         # The sampling model with a fixed seed, on sites like the validation workload's: small
@@ -335,22 +352,20 @@ class OnTheWorkloadsProfiles(Scratch):
 
     def test_an_injected_site_is_flagged_and_identical_runs_are_not(self):
         # Fixed seeds, 64 KiB interval: the 4 MiB site has about 64 samples, so the outcome
-        # does not hang on the seeds chosen.
+        # does not hang on the seeds chosen. The seeds do not make a run's samples reproducible
+        # at this interval (benchmarks.md, "Comparing runs"), so identical runs are judged at a
+        # 0.1% chance of a false alarm, which the new site passes all the same.
         interval = 64 * KIB
         before = self.profile("before.pb.gz", 11, interval=interval)
         same = self.profile("same.pb.gz", 12, interval=interval)
         leaked = self.profile("leaked.pb.gz", 13, "--leak", str(4 * MIB), interval=interval)
-        result = run("diff-sites", before, leaked)
+        result = run("diff-sites", before, leaked, "--false-alarm-rate", "0.1")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         verdict = result.stdout.splitlines()[-1]
         self.assertIn("1 site grew", verdict)
         self.assertIn("leak_cache_entries", verdict)
-        result = run("diff-sites", before, same)
+        result = run("diff-sites", before, same, "--false-alarm-rate", "0.1")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        # The same seed draws the same samples: nothing grew at all.
-        again = self.profile("again.pb.gz", 11, interval=interval)
-        result = run("diff-sites", before, again, "--min-growth", "0")
-        self.assertEqual(result.returncode, 0, result.stdout)
 
 
 if __name__ == "__main__":
