@@ -70,9 +70,10 @@ for ((c = 0; c < ${#cases[@]}; c += 4)); do
     done
   done
   for rate in "${rates[@]}"; do
+    others="injected pairs flagging another site only: ${other_flags[$rate]}"
     printf '%-9s %-8s %-8s %-10s %-6s %-5s  %-22s %s\n' "$interval" "$leak" "$block" \
       "$min_growth" "$rate" "$pairs" "${detected[$rate]}/$pairs" \
-      "${false_alarms[$rate]}/$pairs (injected pairs flagging another site only: ${other_flags[$rate]})"
+      "${false_alarms[$rate]}/$pairs ($others)"
   done
   unset detected false_alarms other_flags
 done
