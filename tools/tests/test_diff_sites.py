@@ -124,7 +124,7 @@ class DiffSites(Scratch):
 
     def test_one_large_block_sampled_in_one_run_only_is_not_certain_growth(self):
         # A 256 KiB block at a 64 KiB interval is sampled 98 times in 100: the normal interval
-        # calls it certain, but it goes unsampled in one run of 50 (binomial guard).
+        # calls it certain, but it goes unsampled in one run of 50: a p-value of 0.017.
         interval = 64 * KIB
         weight = 1 / -math.expm1(-4)
         block = ("Names", ["grow_vector"], round(weight), round(256 * KIB * weight), 1)
@@ -177,6 +177,111 @@ class DiffSites(Scratch):
                 trials += 1
         self.assertGreaterEqual(covered / trials, 0.93)
         self.assertLessEqual(covered / trials, 0.97)
+
+    def test_holm_tests_only_the_sites_that_could_show_the_growth(self):
+        def flagged(sites_before, sites_after, *options):
+            result = run("diff-sites", self.profile("b.pb.gz", sites_before),
+                         self.profile("a.pb.gz", sites_after), *options)
+            self.assertIn(result.returncode, (0, 1), result.stderr)
+            return result.returncode == 1, result.stdout.splitlines()[-2]
+
+        def new(name, samples):
+            return site(name, [name], 0, 4096, samples)
+
+        # A new site of small blocks with k samples: were it unchanged, its blocks would show
+        # k/2 samples in each run, and a score G / sqrt(V) of sqrt(k) or more has the chance
+        # 0.0203 at k = 4, 0.0097 at 5, 0.0047 at 6, 0.0023 at 7, 0.00115 at 8.
+        empty = memreport.SiteTotals()
+        for samples, chance in ((4, 0.0203), (5, 0.0097), (6, 0.0047), (7, 0.0023), (8, 0.00115)):
+            new_site = memreport.decode_profile("a", encode_profile([new("Cache", samples)]))
+            unchanged = memreport.UnchangedSite(empty, new_site.sites[("Cache", ("Cache",))],
+                                                INTERVAL, INTERVAL)
+            self.assertAlmostEqual(unchanged.p_value(0, samples), chance, delta=0.00005)
+        # 40 sites of one sample in one run each could show 514 KiB at most, under
+        # --min-growth: they are not tested, and 6 new samples pass at 1%.
+        tiny = [site(f"T{number}", [f"tiny{number}"], 0, 4096, 1) for number in range(40)]
+        verdict, rule = flagged(tiny[:20], tiny[20:] + [new("Cache", 6)])
+        self.assertTrue(verdict, rule)
+        self.assertIn("over the 1 site whose samples", rule)
+        # Two large unchanged sites could: three tested, and 1%/3 needs 7 samples.
+        stable = [new("World", 16), new("Assets", 25)]
+        self.assertEqual(flagged(stable, stable + [new("Cache", 6)]),
+                         (False, rule.replace("1 site", "3 sites")))
+        self.assertTrue(flagged(stable, stable + [new("Cache", 7)])[0])
+        # Holm steps down: 8 samples pass at 1%/2, then 5 at 1%/1, which Bonferroni's 1%/2
+        # would not flag.
+        both = [new("Cache", 8), new("Pool", 5)]
+        result = run("diff-sites", self.profile("none.pb.gz", []), self.profile("two.pb.gz", both))
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("diff-sites: 2 sites grew", result.stdout)
+        # 5% flags what 1% does not; a growth under --min-growth is never flagged.
+        self.assertFalse(flagged([], [new("Cache", 4)])[0])
+        self.assertTrue(flagged([], [new("Cache", 4)], "--false-alarm-rate", "5")[0])
+        self.assertFalse(flagged([], [new("Cache", 9)], "--min-growth", "5 MiB")[0])
+
+    def test_profiles_at_different_intervals_compare_their_estimates(self):
+        # 8 MiB of 4 KiB blocks: 16 samples at 512 KiB, 124 at 64 KiB. The same site, whose
+        # p-value weighs each run's count by its own interval; 8 MiB more at 64 KiB is growth.
+        def weighted(interval, samples):
+            weight = 1 / -math.expm1(-4096 / interval)
+            return ("World", ["load_world"], round(samples * weight),
+                    round(samples * weight * 4096), samples)
+
+        before = self.profile("before.pb.gz", [weighted(INTERVAL, 16)])
+        same = self.profile("same.pb.gz", [weighted(64 * KIB, 124)], period=64 * KIB)
+        grown = self.profile("grown.pb.gz", [weighted(64 * KIB, 248)], period=64 * KIB)
+        result = run("diff-sites", before, same, "--min-growth", "0")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("sampling intervals 524288 / 65536 bytes", result.stdout)
+        result = run("diff-sites", before, grown)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+
+    def test_simulated_identical_runs_raise_false_alarms_under_the_rate(self):
+        # The sampling model with a fixed seed, on sites like the validation workload's: small
+        # blocks (Poisson counts), one site of about 2.5 samples (the likeliest to show 0 then
+        # 4 by chance), 256 KiB blocks sampled with p = 0.39, and a new site in injected runs.
+        rng = random.Random(22)
+
+        def poisson(mean):
+            count, product, limit = 0, rng.random(), math.exp(-mean)
+            while product > limit:
+                count += 1
+                product *= rng.random()
+            return count
+
+        def run_profile(interval, sites):
+            encoded = []
+            for name, blocks, size in sites:
+                p = -math.expm1(-size / interval)
+                samples = poisson(blocks * p) if blocks > 1000 else \
+                    sum(rng.random() < p for _ in range(blocks))
+                if samples:
+                    encoded.append((name, [name], round(samples / p), round(samples * size / p),
+                                    samples))
+            return memreport.decode_profile("x", encode_profile(encoded, period=interval))
+
+        background = [("World", 2048, 4096), ("Assets", 64, 256 * KIB), ("Names", 20480, 64),
+                      ("Mesh", 1, 256 * KIB)]
+        pairs = 1500
+        # A new 4 MiB site of small blocks has a Poisson(8) count at 512 KiB: over the 3 sites
+        # tested it needs 7 samples at 1% (reached 69 times in 100) and 5 at 5% (90). At 64 KiB
+        # the 1 MiB site has 16 and is flagged nearly always.
+        for interval, rate, leak, min_growth, power in ((INTERVAL, 0.01, 4 * MIB, MIB, 0.6),
+                                                        (INTERVAL, 0.05, 4 * MIB, MIB, 0.85),
+                                                        (64 * KIB, 0.01, MIB, 256 * KIB, 0.95)):
+            alarms = detected = 0
+            for _ in range(pairs):
+                before = run_profile(interval, background)
+                same = run_profile(interval, background)
+                leaked = run_profile(interval, background + [("Cache", leak // 4096, 4096)])
+                alarms += bool(memreport.flagged_sites(
+                    memreport.site_growths(before, same)[0], min_growth, rate)[0])
+                detected += any(row.name.startswith("Cache") for row in memreport.flagged_sites(
+                    memreport.site_growths(before, leaked)[0], min_growth, rate)[0])
+            with self.subTest(interval=interval, rate=rate):
+                # The rate, give or take three standard errors of a count of `pairs` trials.
+                self.assertLessEqual(alarms / pairs, rate + 3 * math.sqrt(rate / pairs))
+                self.assertGreaterEqual(detected / pairs, power)
 
     def test_sites_of_the_same_stack_and_tag_are_merged_and_unpacked_values_read(self):
         before = self.profile("b.pb.gz", [site("A", ["f"], 0, 4096, 10)], packed=False)
@@ -247,22 +352,20 @@ class OnTheWorkloadsProfiles(Scratch):
 
     def test_an_injected_site_is_flagged_and_identical_runs_are_not(self):
         # Fixed seeds, 64 KiB interval: the 4 MiB site has about 64 samples, so the outcome
-        # does not hang on the seeds chosen.
+        # does not hang on the seeds chosen. The seeds do not make a run's samples reproducible
+        # at this interval (benchmarks.md, "Comparing runs"), so identical runs are judged at a
+        # 0.1% chance of a false alarm, which the new site passes all the same.
         interval = 64 * KIB
         before = self.profile("before.pb.gz", 11, interval=interval)
         same = self.profile("same.pb.gz", 12, interval=interval)
         leaked = self.profile("leaked.pb.gz", 13, "--leak", str(4 * MIB), interval=interval)
-        result = run("diff-sites", before, leaked)
+        result = run("diff-sites", before, leaked, "--false-alarm-rate", "0.1")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         verdict = result.stdout.splitlines()[-1]
         self.assertIn("1 site grew", verdict)
         self.assertIn("leak_cache_entries", verdict)
-        result = run("diff-sites", before, same)
+        result = run("diff-sites", before, same, "--false-alarm-rate", "0.1")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        # The same seed draws the same samples: nothing grew at all.
-        again = self.profile("again.pb.gz", 11, interval=interval)
-        result = run("diff-sites", before, again, "--min-growth", "0")
-        self.assertEqual(result.returncode, 0, result.stdout)
 
 
 if __name__ == "__main__":
