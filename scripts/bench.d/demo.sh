@@ -8,10 +8,10 @@
 # reporting itself (every subsystem's report, the budget's warnings and callbacks, the leak
 # watch), which the demo measures.
 #
-#   scripts/bench-demo.sh [RUNS] [FRAMES]      defaults: 7 runs of each, 1200 frames (20 s simulated)
+#   scripts/bench.sh demo [RUNS] [FRAMES]   defaults: 7 runs of each, 1200 frames (20 s simulated)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 runs=${1:-7}
 frames=${2:-1200}
