@@ -99,8 +99,8 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
 // the growth only samples a block grown step by step to n bytes with the odds of one allocation
 // of n bytes, not of the sum of its sizes (a string builder's 16 KiB would count as 4 MiB); a
 // sampled block keeps its sample, moved to its new address and size, without a new stack walk.
-// Inlined into reallocate's two paths, count_resize with it: as calls they cost about 60
-// instructions a realloc, mostly registers saved and restored (callgrind, ReallocGrowth).
+// Inlined into reallocate's two paths, count_resize with it: as calls they cost about 35
+// instructions a realloc in registers saved and restored (callgrind, ReallocGrowth).
 [[gnu::always_inline]] inline void* finish_resize(nd::ThreadCounters& thread, const void* block,
                                                   const BlockHeader& old, char* raw,
                                                   std::size_t chunk_class,

@@ -73,17 +73,17 @@ void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind,
     QuarantinedBlock& slot = quarantine.blocks[quarantine.next];
     if (quarantine.waiting == kQuarantineBlocks) {
         total -= leave(slot);  // the ring is full: its oldest block leaves
-        --quarantine.waiting;
+    } else {
+        ++quarantine.waiting;
     }
     slot = {memory, static_cast<std::uint32_t>(held), kind};
     quarantine.next = (quarantine.next + 1) % kQuarantineBlocks;
-    ++quarantine.waiting;
     // Past the byte limit the oldest leave early; the newest always stays. The waiting blocks
     // are the `waiting` slots before `next`, so no empty slot is ever walked.
     while (total > kQuarantineBytes && quarantine.waiting > 1) {
-        total -= leave(quarantine.blocks[(quarantine.next + kQuarantineBlocks -
-                                          quarantine.waiting) %
-                                         kQuarantineBlocks]);
+        total -=
+            leave(quarantine.blocks[(quarantine.next + kQuarantineBlocks - quarantine.waiting) %
+                                    kQuarantineBlocks]);
         --quarantine.waiting;
     }
     quarantine.held_bytes.store(total, std::memory_order_relaxed);

@@ -52,7 +52,7 @@ struct QuarantinedBlock {
 
 struct Quarantine {
     std::array<QuarantinedBlock, kQuarantineBlocks> blocks{};  // owning thread only
-    std::uint32_t next = 0;     // the next slot to fill
+    std::uint32_t next = 0;                                    // the next slot to fill
     std::uint32_t waiting = 0;  // the slots right before `next` that hold a block, newest last
     // What the waiting blocks hold: written by the owner, read by tracking_overhead_bytes().
     std::atomic<std::int64_t> held_bytes{0};

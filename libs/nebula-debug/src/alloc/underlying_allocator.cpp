@@ -73,10 +73,9 @@ bool resolve() noexcept {
         // glibc's own when it lies in the C library's object (mimalloc and tcmalloc, preloaded,
         // define even glibc's __libc_realloc).
 #if defined(__GLIBC__)
-        g_next_is_glibc =
-            found.realloc != nullptr &&
-            platform::object_base(reinterpret_cast<void*>(found.realloc)) ==
-                platform::object_base(reinterpret_cast<void*>(&gnu_get_libc_version));
+        g_next_is_glibc = found.realloc != nullptr &&
+                          platform::object_base(reinterpret_cast<void*>(found.realloc)) ==
+                              platform::object_base(reinterpret_cast<void*>(&gnu_get_libc_version));
 #endif
         t_resolving = false;
         if (!found.malloc || !found.free || !found.calloc || !found.realloc ||
