@@ -22,7 +22,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=allocator
-if [[ $# -gt 0 && $1 != -* ]]; then
+if [[ $# -gt 0 && ($1 != -* || $1 == -h || $1 == --help) ]]; then
   mode=$1
   shift
 fi
@@ -41,7 +41,7 @@ cmake --build --preset "$preset" --target nebula-bench -j "${NEBULA_BENCH_JOBS:-
 results=build/$preset/bench-results.json
 # Random interleaving spreads every variant's repetitions over the whole run, so a burst of load
 # from elsewhere on the machine hits them all alike.
-build/$preset/bench/nebula-bench \
+"build/$preset/bench/nebula-bench" \
   --benchmark_repetitions="${NEBULA_BENCH_REPETITIONS:-15}" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time="${NEBULA_BENCH_MIN_TIME:-0.2}" \

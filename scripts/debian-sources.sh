@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # work and logs: set by the caller
 # debian-sources.sh: sourced (not run) by the developer's measurement scripts that build programs
 # from Debian's source packages (scripts/check-third-party.sh, scripts/bench.sh real). It installs
 # missing packages and fetches source packages through a PRIVATE apt configuration (a deb-src

@@ -33,7 +33,7 @@ for run in $(seq 1 "$runs"); do
     build=$([ "$variant" = off ] && echo off || echo on)
     interval=$([ "$variant" = unsampled ] && echo 0 || echo 524288)
     NEBULA_SAMPLING_INTERVAL=$interval NEBULA_LEAK_REPORT=0 \
-      build/bench-demo-$build/apps/nebula-demo/nebula-demo --headless --scenario explore \
+      "build/bench-demo-$build/apps/nebula-demo/nebula-demo" --headless --scenario explore \
       --frames "$frames" 2>/dev/null |
       sed -n -e "s/^Summary: .* in \([0-9.]*\) s .*/$variant wall \1/p" \
         -e "s/^  Memory reporting: \([0-9.]*\) us\/frame.*/$variant reporting \1/p" >>"$results"
