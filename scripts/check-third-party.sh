@@ -115,7 +115,9 @@ if [ ! -f "$tracker/report_at_exit.o" ] || [ ! -f "$tracker/count_calls.so" ]; t
         -o "$tracker/count_calls.so"
 fi
 track_ldflags="-Wl,--whole-archive $tracker/libnebula-debug-allocator.a -Wl,--no-whole-archive"
-track_ldflags+=" $tracker/report_at_exit.o -ldl -lstdc++ -lpthread"
+# libdw: the tracker reads source lines of sampled stacks through it (symbols_linux.cpp); zlib:
+# it writes gzip-compressed heap profiles.
+track_ldflags+=" $tracker/report_at_exit.o -ldw -lz -ldl -lstdc++ -lpthread"
 
 # --- 4. Running and measuring ------------------------------------------------------------------
 export TEST_TMPDIR="$work/tmp/leveldb"  # leveldb's test databases
