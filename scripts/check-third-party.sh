@@ -80,57 +80,12 @@ suites_tsv="$results/suites.tsv"
 : >"$suites_tsv"
 compare="$repo/tests/third_party/compare.py"
 
-# --- 1. Packages -------------------------------------------------------------------------------
+# --- 1. Packages, 2. sources (through a private apt configuration: scripts/debian-sources.sh) ----
+# shellcheck source=scripts/debian-sources.sh
+. "$repo/scripts/debian-sources.sh"
 bash "$repo/scripts/setup.sh"
-packages=(heaptrack dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3
-          libgtest-dev libgmock-dev libsnappy-dev)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
-        missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-
-# --- 2. Sources, through a private apt configuration -------------------------------------------
-apt_dir="$work/apt"
-mkdir -p "$apt_dir/lists/partial"
-cat >"$apt_dir/sources.sources" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-# shellcheck disable=SC2317  # called through quietly
-apt_private() {
-    apt-get -o Dir::Etc::SourceList="$apt_dir/sources.sources" -o Dir::Etc::SourceParts=/dev/null \
-        -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
-        "$@"
-}
-# The unpacked tree of a source package (the newest, if several versions were fetched).
-source_tree() {
-    find "$work/src" -mindepth 1 -maxdepth 1 -type d -name "$1-*" | sort -V | tail -n 1
-}
-fetched_lists=0
-fetch() {
-    if [ -z "$(source_tree "$1")" ]; then
-        if [ "$fetched_lists" -eq 0 ]; then
-            say "apt-get update (private lists in $apt_dir)"
-            quietly "$logs/apt-update.log" apt_private update
-            fetched_lists=1
-        fi
-        say "apt-get source $1"
-        (cd "$work/src" && quietly "$logs/apt-source-$1.log" apt_private source "$1")
-    fi
-    [ -n "$(source_tree "$1")" ] || die "no source tree for $1 in $work/src"
-}
+install_missing heaptrack dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3 \
+    libgtest-dev libgmock-dev libsnappy-dev
 
 # --- 3. The tracker ----------------------------------------------------------------------------
 say "building nebula-debug's allocator core (Debug)"
@@ -160,7 +115,9 @@ if [ ! -f "$tracker/report_at_exit.o" ] || [ ! -f "$tracker/count_calls.so" ]; t
         -o "$tracker/count_calls.so"
 fi
 track_ldflags="-Wl,--whole-archive $tracker/libnebula-debug-allocator.a -Wl,--no-whole-archive"
-track_ldflags+=" $tracker/report_at_exit.o -ldl -lstdc++ -lpthread"
+# libdw: the tracker reads source lines of sampled stacks through it (symbols_linux.cpp); zlib:
+# it writes gzip-compressed heap profiles.
+track_ldflags+=" $tracker/report_at_exit.o -ldw -lz -ldl -lstdc++ -lpthread"
 
 # --- 4. Running and measuring ------------------------------------------------------------------
 export TEST_TMPDIR="$work/tmp/leveldb"  # leveldb's test databases
@@ -289,7 +246,7 @@ cmake_pair() {
 # --- 5. The projects ---------------------------------------------------------------------------
 if wanted cjson; then
     fetch cjson
-    cmake_pair cjson "$(source_tree cjson)" -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
+    cmake_pair cjson "$(source_tree "cjson-*")" -DENABLE_CJSON_TEST=ON -DENABLE_CJSON_UTILS=ON
     ctest_suite cjson "$work/build/cjson-tracked" tracked
     ctest_suite cjson "$work/build/cjson-plain" plain
     python3 "$compare" programs "$work/build/cjson-plain" cjson >"$results/cjson-programs.tsv"
@@ -304,7 +261,7 @@ if wanted libzstd; then
     for kind in plain tracked; do
         tree="$work/build/libzstd-$kind"
         if [ ! -d "$tree" ]; then
-            cp -a "$(source_tree libzstd)" "$tree"
+            cp -a "$(source_tree "libzstd-*")" "$tree"
         fi
         flags=""
         if [ "$kind" = tracked ]; then
@@ -339,7 +296,7 @@ fi
 
 if wanted leveldb; then
     fetch leveldb
-    cmake_pair leveldb "$(source_tree leveldb)" -DLEVELDB_BUILD_TESTS=ON \
+    cmake_pair leveldb "$(source_tree "leveldb-*")" -DLEVELDB_BUILD_TESTS=ON \
         -DLEVELDB_BUILD_BENCHMARKS=OFF
     ctest_suite leveldb "$work/build/leveldb-tracked" tracked
     ctest_suite leveldb "$work/build/leveldb-plain" plain

@@ -9,6 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "escape.hpp"
 #include "sampling_paused.hpp"
 #include "sanitizers.hpp"
@@ -337,6 +341,52 @@ TEST(BlockCheckLive, ABigBlockWaitsInTheQuarantineWithItsFirstPageOnly) {
     EXPECT_LT(nd::tracking_overhead_bytes(), before + 16384);
     nd::release_cached_blocks();
 }
+
+#if defined(__GLIBC__) && NEBULA_TRACK_MALLOC
+// With glibc's mmap threshold raised, a 300 KiB block lies in glibc's heap: the quarantine cuts it
+// down to its header's chunk in place (no page dropped) and the double free is still named. Each
+// in a child process: mallopt changes the whole process.
+constexpr std::size_t kHeapBigBlock = 300 * 1024;
+
+TEST(BlockCheckLive, ABigBlockOfGlibcsHeapWaitsAsItsHeaderOnly) {
+    if (const char* preloaded = std::getenv("LD_PRELOAD"); preloaded != nullptr && *preloaded) {
+        GTEST_SKIP() << "another allocator is preloaded: big blocks keep their first page";
+    }
+    EXPECT_EXIT(
+        {
+            mallopt(M_MMAP_THRESHOLD, 4 << 20);
+            const SamplingPaused paused;
+            nd::release_cached_blocks();
+            const std::size_t before = nd::tracking_overhead_bytes();
+            void* block = ::operator new(kHeapBigBlock);
+            std::memset(block, 1, kHeapBigBlock);
+            ::operator delete(opaque(block));
+            const bool header_only = nd::tracking_overhead_bytes() < before + 64;
+            // The rest is glibc's again: the next big block starts right behind the header's chunk.
+            void* next = ::operator new(kHeapBigBlock);
+            escape(next);
+            const bool reused = static_cast<char*>(next) > static_cast<char*>(block) &&
+                                static_cast<char*>(next) < static_cast<char*>(block) + 4096;
+            ::operator delete(next);
+            std::exit(header_only && reused ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(BlockCheck, ADoubleFreeOfABigBlockOfGlibcsHeapIsNamedAsOne) {
+    EXPECT_DEATH(
+        {
+            mallopt(M_MMAP_THRESHOLD, 4 << 20);
+            void* block = ::operator new(kHeapBigBlock);
+            void* again = opaque(block);
+            ::operator delete(block);
+            void* next = ::operator new(kHeapBigBlock);
+            escape(next);
+            ::operator delete(again);
+        },
+        double_free_of(kHeapBigBlock));
+}
+#endif
 
 TEST(BlockCheckLive, ValidFreesOfEveryKindPassTheCheck) {
     // The check must never fire on a correct program: every allocation form, freed on the thread

@@ -1,5 +1,6 @@
-// The quarantine's ring (quarantine.hpp): a freed block takes the oldest slot, whose block leaves
-// for the allocator underneath; past kQuarantineBytes the oldest leave early.
+// The quarantine's ring (quarantine.hpp): a freed block takes the next slot; when all are taken the
+// oldest block leaves for the allocator underneath, and past kQuarantineBytes the oldest leave
+// early.
 #include "quarantine.hpp"
 
 #include "aligned_table.hpp"
@@ -9,6 +10,8 @@
 
 namespace nebula::debug::detail {
 namespace {
+
+inline constexpr std::int64_t kHeldChunkBytes = 32;
 
 void release(void* memory, QuarantineKind kind) noexcept {
     switch (kind) {
@@ -27,8 +30,11 @@ void release(void* memory, QuarantineKind kind) noexcept {
     }
 }
 
-// Empties one slot; returns the bytes it held.
+// Empties one slot; returns the bytes it held. (A child of fork() finds its slots emptied.)
 std::int64_t leave(QuarantinedBlock& slot) noexcept {
+    if (slot.memory == nullptr) {
+        return 0;
+    }
     const std::int64_t held = slot.held_bytes;
     release(slot.memory, slot.kind);
     slot = QuarantinedBlock{};
@@ -44,7 +50,17 @@ void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind,
         return;
     }
     auto held = static_cast<std::int64_t>(size);
-    if (size >= kDiscardBlockBytes) {
+    void* shrunk = nullptr;
+    if (kind == QuarantineKind::plain && size >= kDiscardBlockBytes) {
+        shrunk = underlying::shrink_in_place(memory, kBlockHeaderBytes);
+    }
+    if (shrunk != nullptr) {
+        // Only the header's chunk waits (glibc's smallest, 32 bytes); the rest of the block went
+        // back to glibc, free for its next request, as without the tracker: no page is dropped
+        // to fault in again. (Were it ever moved, the moved chunk waits, and is released.)
+        memory = shrunk;
+        held = kHeldChunkBytes;
+    } else if (size >= kDiscardBlockBytes) {
         // The header (in front of `user`, or in the aligned table) stays; the rest need not.
         held -= static_cast<std::int64_t>(platform::discard_pages(user, size));
     }
@@ -54,19 +70,21 @@ void quarantine_block(ThreadCounters& thread, void* memory, QuarantineKind kind,
     }
     Quarantine& quarantine = thread.quarantine;
     std::int64_t total = quarantine.held_bytes.load(std::memory_order_relaxed) + held;
-    QuarantinedBlock& slot = quarantine.blocks[quarantine.oldest];
-    if (slot.memory != nullptr) {
-        total -= leave(slot);
+    QuarantinedBlock& slot = quarantine.blocks[quarantine.next];
+    if (quarantine.waiting == kQuarantineBlocks) {
+        total -= leave(slot);  // the ring is full: its oldest block leaves
+    } else {
+        ++quarantine.waiting;
     }
     slot = {memory, static_cast<std::uint32_t>(held), kind};
-    quarantine.oldest = static_cast<std::uint32_t>((quarantine.oldest + 1) % kQuarantineBlocks);
-    // Past the byte limit the oldest leave early; the newest always stays.
-    std::uint32_t i = quarantine.oldest;
-    for (std::size_t n = 1; n < kQuarantineBlocks && total > kQuarantineBytes; ++n) {
-        if (quarantine.blocks[i].memory != nullptr) {
-            total -= leave(quarantine.blocks[i]);
-        }
-        i = static_cast<std::uint32_t>((i + 1) % kQuarantineBlocks);
+    quarantine.next = (quarantine.next + 1) % kQuarantineBlocks;
+    // Past the byte limit the oldest leave early; the newest always stays. The waiting blocks
+    // are the `waiting` slots before `next`, so no empty slot is ever walked.
+    while (total > kQuarantineBytes && quarantine.waiting > 1) {
+        total -=
+            leave(quarantine.blocks[(quarantine.next + kQuarantineBlocks - quarantine.waiting) %
+                                    kQuarantineBlocks]);
+        --quarantine.waiting;
     }
     quarantine.held_bytes.store(total, std::memory_order_relaxed);
 }
@@ -77,6 +95,7 @@ void empty_quarantine(Quarantine& quarantine) noexcept {
             leave(slot);
         }
     }
+    quarantine.waiting = 0;
     quarantine.held_bytes.store(0, std::memory_order_relaxed);
 }
 

@@ -3,10 +3,17 @@
 // reuse their memory, so their headers keep the freed mark and a second free of one reads it: a
 // double free is caught and named whatever the block's size, alignment or the allocator beneath
 // (which would otherwise reuse the header's bytes at once, or unmap a large block so that the
-// second free faults). A block of kDiscardBlockBytes or more keeps only its first page: the rest
-// goes back to the OS at once (platform::discard_pages), so a 4 MiB block costs 4 KiB while it
-// waits (where the platform cannot drop pages, Windows, a block bigger than kQuarantineBytes is
-// not held at all). What the quarantine holds counts as tracking overhead.
+// second free faults). A block of kDiscardBlockBytes or more keeps only its header: where glibc is
+// the allocator underneath and the block lies in its heap, the block is cut down in place to the
+// header's 32-byte chunk (underlying::shrink_in_place) and the rest is free for glibc's next
+// request at once, as without the tracker (no page dropped, so none faults in again when a program
+// frees and allocates big blocks in turn, as Lua's collector does); anywhere else (a chunk glibc
+// mapped on its own, another allocator) it keeps its first page and the rest goes back to the OS
+// (platform::discard_pages), so a 4 MiB block costs 4 KiB while it waits (where the platform
+// cannot drop pages, Windows, a block bigger than kQuarantineBytes is not held at all). Smaller
+// blocks wait whole: cutting them would leave their 32-byte headers scattered through the heap,
+// where they stop glibc growing the next blocks in place. What the quarantine holds counts as
+// tracking overhead.
 //
 // The window, precisely: a double free is named as one when the first free is among the last
 // kQuarantineBlocks frees its thread made past the block cache (blocks over 1 KiB, over-aligned
@@ -45,7 +52,8 @@ struct QuarantinedBlock {
 
 struct Quarantine {
     std::array<QuarantinedBlock, kQuarantineBlocks> blocks{};  // owning thread only
-    std::uint32_t oldest = 0;                                  // the next slot to fill
+    std::uint32_t next = 0;                                    // the next slot to fill
+    std::uint32_t waiting = 0;  // the slots right before `next` that hold a block, newest last
     // What the waiting blocks hold: written by the owner, read by tracking_overhead_bytes().
     std::atomic<std::int64_t> held_bytes{0};
 };

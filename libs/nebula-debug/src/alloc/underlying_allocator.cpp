@@ -10,6 +10,10 @@
 #include <cstring>
 #include <thread>
 
+#if defined(__GLIBC__)
+#include <gnu/libc-version.h>
+#endif
+
 namespace nebula::debug::detail::underlying {
 namespace {
 
@@ -18,6 +22,7 @@ constinit std::atomic<std::size_t> g_bootstrap_used{0};
 constinit std::atomic<int> g_resolution{0};  // 0: not started, 1: in progress, 2: done
 constinit thread_local bool t_resolving = false;
 constinit bool g_replaces_process_malloc = false;
+constinit bool g_next_is_glibc = false;  // the realloc underneath is glibc's own
 
 void* bootstrap_allocate(std::size_t size) noexcept {
     const std::size_t rounded = (size + 15) & ~std::size_t{15};
@@ -65,6 +70,13 @@ bool resolve() noexcept {
                         next<decltype(Functions::realloc)>("realloc"),
                         next<decltype(Functions::aligned_alloc)>("aligned_alloc"),
                         next<decltype(Functions::usable_size)>("malloc_usable_size")};
+        // glibc's own when it lies in the C library's object (mimalloc and tcmalloc, preloaded,
+        // define even glibc's __libc_realloc).
+#if defined(__GLIBC__)
+        g_next_is_glibc = found.realloc != nullptr &&
+                          platform::object_base(reinterpret_cast<void*>(found.realloc)) ==
+                              platform::object_base(reinterpret_cast<void*>(&gnu_get_libc_version));
+#endif
         t_resolving = false;
         if (!found.malloc || !found.free || !found.calloc || !found.realloc ||
             !found.aligned_alloc || !found.usable_size) {
@@ -116,6 +128,23 @@ constinit Functions g_next{malloc_first,  free_first,          calloc_first,
 bool replaces_process_malloc() noexcept {
     resolve();
     return g_replaces_process_malloc;
+}
+
+void* shrink_in_place(void* block, std::size_t bytes) noexcept {
+    if (!g_next_is_glibc) {
+        return nullptr;
+    }
+    // glibc's chunk header: the chunk's size word right before the block, its bit 1 set for a
+    // chunk mapped on its own (IS_MMAPPED). A chunk of its heap shrinks where it lies
+    // (_int_realloc splits it and frees the remainder); a mapped one is left alone, so that its
+    // free raises glibc's mmap threshold as it would without the tracker.
+    std::size_t chunk_word;
+    std::memcpy(&chunk_word, static_cast<const char*>(block) - sizeof(chunk_word),
+                sizeof(chunk_word));
+    if ((chunk_word & 2) != 0) {
+        return nullptr;
+    }
+    return g_next.realloc(block, bytes);
 }
 
 bool is_bootstrap_block(const void* block) noexcept {

@@ -51,6 +51,13 @@ inline void release_aligned(void* block) noexcept {
 inline std::size_t usable_size(void* block) noexcept {
     return g_next.usable_size(block);
 }
+// A freed block's C allocation cut down to its first `bytes` in place, the rest handed back to the
+// allocator underneath at once: the block as it is now (glibc's realloc never moves a shrinking
+// chunk of its heap, so `block` itself, its first bytes untouched), or null, the block left as
+// it was. Done only where glibc's realloc is underneath and the block lies in its heap (a chunk
+// glibc mapped on its own is left alone: its free raises glibc's mmap threshold).
+void* shrink_in_place(void* block, std::size_t bytes) noexcept;
+
 // True when this tracker's malloc is the process's. Not so when an allocator loaded ahead of the
 // shared libnebula-debug-allocator (jemalloc through LD_PRELOAD) takes the C family: the tracker
 // then allocates from that allocator too and counts operator new only.
@@ -81,6 +88,9 @@ inline void* allocate_aligned(std::size_t alignment, std::size_t size) noexcept 
 }
 inline void release_aligned(void* block) noexcept {
     platform::aligned_release(block);
+}
+inline void* shrink_in_place(void*, std::size_t) noexcept {
+    return nullptr;
 }
 
 #endif

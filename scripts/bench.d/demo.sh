@@ -8,10 +8,10 @@
 # reporting itself (every subsystem's report, the budget's warnings and callbacks, the leak
 # watch), which the demo measures.
 #
-#   scripts/bench-demo.sh [RUNS] [FRAMES]      defaults: 7 runs of each, 1200 frames (20 s simulated)
+#   scripts/bench.sh demo [RUNS] [FRAMES]   defaults: 7 runs of each, 1200 frames (20 s simulated)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 runs=${1:-7}
 frames=${2:-1200}
@@ -33,7 +33,7 @@ for run in $(seq 1 "$runs"); do
     build=$([ "$variant" = off ] && echo off || echo on)
     interval=$([ "$variant" = unsampled ] && echo 0 || echo 524288)
     NEBULA_SAMPLING_INTERVAL=$interval NEBULA_LEAK_REPORT=0 \
-      build/bench-demo-$build/apps/nebula-demo/nebula-demo --headless --scenario explore \
+      "build/bench-demo-$build/apps/nebula-demo/nebula-demo" --headless --scenario explore \
       --frames "$frames" 2>/dev/null |
       sed -n -e "s/^Summary: .* in \([0-9.]*\) s .*/$variant wall \1/p" \
         -e "s/^  Memory reporting: \([0-9.]*\) us\/frame.*/$variant reporting \1/p" >>"$results"

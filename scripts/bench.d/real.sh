@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# bench-real.sh: a DEVELOPER'S MEASUREMENT TOOL, not part of CI (.ci/run never calls it). It times
-# a real program nobody here wrote, Lua's own test suite, plain and linked with the tracker, and
+# scripts/bench.sh real: a DEVELOPER'S MEASUREMENT TOOL, not part of CI (.ci/run never calls it).
+# It times a real program nobody here wrote, Lua's own test suite, plain and linked with the tracker, and
 # prints the median ratio (issue 24: at most 1.03x with sampling on).
 #
 # Lua allocates everything through one realloc-based hook (lauxlib's l_alloc: realloc, and free
 # for a new size of 0), so its suite is a realloc-heavy program with a Lua heap's size mix. What
 # runs, all from Debian's source packages, fetched at run time through a private apt
-# configuration as scripts/check-third-party.sh does (the system's apt sources are not read):
+# configuration (scripts/debian-sources.sh, shared with scripts/check-third-party.sh; the
+# system's apt sources are not read):
 #   lua5.1                        the interpreter (Lua 5.1.5), built twice from its src/*.c with
 #                                 -O2: plain, and with the tracker (RelWithDebInfo,
 #                                 nebula-debug-allocator whole archive: malloc and realloc replaced)
@@ -19,7 +20,7 @@
 # the machine hits them all alike: plain; tracked (sampling at its default interval); tracked with
 # NEBULA_SAMPLING_INTERVAL=0. Every run must print the suite's "final OK".
 #
-# Usage: scripts/bench-real.sh [--work DIR] [--runs N] [--jobs N] [--instructions]
+# Usage: scripts/bench.sh real [--work DIR] [--runs N] [--jobs N] [--instructions]
 #   --work DIR      sources, builds and results (default: build/bench-real); no spaces
 #   --runs N        rounds (default 11)
 #   --jobs N        build parallelism (default: nproc)
@@ -29,7 +30,7 @@
 # 2 on a usage or setup error or a failing suite.
 set -euo pipefail
 
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$repo/build/bench-real"
 runs=11
 jobs="$(nproc)"
@@ -58,61 +59,11 @@ quietly() {
 logs="$work/logs"
 mkdir -p "$logs" "$work/src"
 
-# --- 1. Packages -------------------------------------------------------------------------------
+# --- 1. Packages, 2. sources (through a private apt configuration: scripts/debian-sources.sh) ----
+# shellcheck source=scripts/debian-sources.sh
+. "$repo/scripts/debian-sources.sh"
 "$repo/scripts/setup.sh" >/dev/null
-packages=(dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3 valgrind)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
-        missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-
-# --- 2. Sources, through a private apt configuration -------------------------------------------
-apt_dir="$work/apt"
-mkdir -p "$apt_dir/lists/partial"
-cat >"$apt_dir/sources.sources" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-# shellcheck disable=SC2317  # called through quietly
-apt_private() {
-    apt-get -o Dir::Etc::SourceList="$apt_dir/sources.sources" -o Dir::Etc::SourceParts=/dev/null \
-        -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
-        "$@"
-}
-source_tree() {
-    find "$work/src" -mindepth 1 -maxdepth 1 -type d -name "$1" | sort -V | tail -n 1
-}
-fetched_lists=0
-fetch() {  # fetch PACKAGE TREE-GLOB [--tar-only]
-    if [ -z "$(source_tree "$2")" ]; then
-        if [ "$fetched_lists" -eq 0 ]; then
-            say "apt-get update (private lists in $apt_dir)"
-            quietly "$logs/apt-update.log" apt_private update
-            fetched_lists=1
-        fi
-        say "apt-get source $1"
-        if [ "${3:-}" = --tar-only ]; then
-            (cd "$work/src" && quietly "$logs/apt-source-$1.log" apt_private source --tar-only "$1" &&
-                mkdir "$work/src/$1-upstream" &&
-                tar -xf "$1"_*.orig.tar.* -C "$work/src/$1-upstream" --strip-components=1)
-        else
-            (cd "$work/src" && quietly "$logs/apt-source-$1.log" apt_private source "$1")
-        fi
-    fi
-    [ -n "$(source_tree "$2")" ] || die "no source tree for $1 in $work/src"
-}
+install_missing dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3 valgrind
 fetch lua5.1 'lua5.1-5*'
 # Only its upstream tarball: the test scripts are there, and the packaging's is missing from some
 # mirrors.
@@ -132,7 +83,10 @@ quietly "$logs/nebula-build.log" cmake --build "$nebula_build" --target nebula_d
 grep -q '^#define NEBULA_TRACK_MALLOC 1' \
     "$nebula_build/libs/nebula-debug/include/nebula/debug/config.hpp" ||
     die "NEBULA_TRACK_MALLOC is not 1: Lua's realloc would not go through the tracker"
-archive="$nebula_build/libs/nebula-debug/libnebula-debug-allocator.a"
+# Named libnebula-debug-allocator.a, or with the configuration's suffix (-relwithdebinfo).
+archive="$(find "$nebula_build/libs/nebula-debug" -maxdepth 1 -name 'libnebula-debug-allocator*.a' |
+    sort | head -n 1)"
+[ -n "$archive" ] || die "no libnebula-debug-allocator*.a in $nebula_build/libs/nebula-debug"
 
 say "building Lua 5.1 twice (plain, tracked)"
 lua_build="$work/lua-build"

@@ -4,11 +4,12 @@
 # at 1 thread. Instruction counts do not depend on what else the machine is doing, so this is how
 # to compare variants whose timings differ by less than the machine's noise (a tag, say).
 # Allocation sites are not sampled in these runs (NEBULA_SAMPLING_INTERVAL=0).
-# Run after scripts/bench.sh has built build/relwithdebinfo/bench/nebula-bench
+# scripts/bench.sh instructions. Run after scripts/bench.sh has built
+# build/relwithdebinfo/bench/nebula-bench
 # (NEBULA_BENCH_PRESET=relwithdebinfo-shared: the shared-library build's).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench="$root/build/${NEBULA_BENCH_PRESET:-relwithdebinfo}/bench/nebula-bench"
 [[ -x $bench ]] || { echo "build nebula-bench first: scripts/bench.sh" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }

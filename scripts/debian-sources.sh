@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # work and logs: set by the caller
+# debian-sources.sh: sourced (not run) by the developer's measurement scripts that build programs
+# from Debian's source packages (scripts/check-third-party.sh, scripts/bench.sh real). It installs
+# missing packages and fetches source packages through a PRIVATE apt configuration (a deb-src
+# sources file, list and cache directories under the caller's work directory): the system's apt
+# configuration is neither read for sources nor changed.
+#
+# The caller sets `work` (sources go to $work/src, apt's state to $work/apt) and `logs`, and
+# defines say, die and quietly (LOG COMMAND...: runs a step into a log, its tail shown on failure).
+# Then:
+#   install_missing PACKAGE...           apt-get install (through sudo unless root) what is missing
+#   fetch PACKAGE [TREE-GLOB] [--tar-only]
+#                                        apt-get source PACKAGE into $work/src unless a tree
+#                                        matching TREE-GLOB (default PACKAGE-*) is there already;
+#                                        --tar-only unpacks only the upstream tarball, into
+#                                        $work/src/PACKAGE-upstream
+#   source_tree TREE-GLOB                the newest unpacked tree matching the glob
+
+install_missing() {
+    local package missing=() sudo_cmd=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$package")
+    done
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q \
+        --no-install-recommends "${missing[@]}"
+}
+
+# shellcheck disable=SC2317  # called through quietly
+apt_private() {
+    local apt_dir="$work/apt"
+    if [ ! -f "$apt_dir/sources.sources" ]; then
+        mkdir -p "$apt_dir/lists/partial"
+        cat >"$apt_dir/sources.sources" <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    fi
+    apt-get -o Dir::Etc::SourceList="$apt_dir/sources.sources" -o Dir::Etc::SourceParts=/dev/null \
+        -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+        "$@"
+}
+
+source_tree() {
+    find "$work/src" -mindepth 1 -maxdepth 1 -type d -name "$1" | sort -V | tail -n 1
+}
+
+debian_sources_lists_fetched=0
+fetch() {
+    local package="$1" tree="${2:-$1-*}" tar_only="${3:-}"
+    mkdir -p "$work/src"
+    if [ -z "$(source_tree "$tree")" ]; then
+        if [ "$debian_sources_lists_fetched" -eq 0 ]; then
+            say "apt-get update (private lists in $work/apt)"
+            quietly "$logs/apt-update.log" apt_private update
+            debian_sources_lists_fetched=1
+        fi
+        say "apt-get source $package"
+        if [ "$tar_only" = --tar-only ]; then
+            (cd "$work/src" &&
+                quietly "$logs/apt-source-$package.log" apt_private source --tar-only "$package" &&
+                mkdir "$work/src/$package-upstream" &&
+                tar -xf "$package"_*.orig.tar.* -C "$work/src/$package-upstream" --strip-components=1)
+        else
+            (cd "$work/src" && quietly "$logs/apt-source-$package.log" apt_private source "$package")
+        fi
+    fi
+    [ -n "$(source_tree "$tree")" ] || die "no source tree for $package in $work/src"
+}
