@@ -143,8 +143,10 @@ int run_window(const ViewerOptions& options, ViewerSource& source) {
             if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) {
                 glfwSetWindowShouldClose(window, GLFW_TRUE);
             }
-            panel.open = true;  // the only window: closing it would leave nothing to see
             ndi::draw_memory_panel(model, panel, &history);
+            if (!panel.open) {  // the only window: closing it closes the viewer
+                glfwSetWindowShouldClose(window, GLFW_TRUE);
+            }
             ImGui::Render();
 
             int width = 0;

@@ -659,7 +659,7 @@ void draw_window(PanelFrame& frame, bool resident_fresh) {
     }
     refresh_sites(frame);
     if (!model.status.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kLeakGapTextColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, kStatusTextColor);
         ImGui::TextUnformatted(model.status.data(), model.status.data() + model.status.size());
         ImGui::PopStyleColor();
     }

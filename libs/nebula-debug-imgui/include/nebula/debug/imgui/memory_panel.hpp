@@ -190,5 +190,7 @@ inline constexpr ImU32 kOverBudgetBarColor = IM_COL32(178, 44, 44, 255);
 // The Gap cell of a row the leak watch suspects: the text and the cell behind it.
 inline constexpr ImU32 kLeakGapTextColor = IM_COL32(255, 220, 120, 255);
 inline constexpr ImU32 kLeakGapCellColor = IM_COL32(150, 40, 30, 255);
+// A model's status line above the table (MemoryPanelModel::status: stale data, a lost link).
+inline constexpr ImU32 kStatusTextColor = IM_COL32(255, 220, 120, 255);
 
 }  // namespace nebula::debug::imgui
