@@ -25,6 +25,11 @@
 //     history.sample(budget, ImGui::GetTime());
 //     nebula::debug::imgui::draw_memory_panel(budget, panel, &history);
 //
+// The same window draws another program, or a saved run, from a MemoryPanelModel
+// (memory_panel_model.hpp): draw_memory_panel(model, state, &history), the history fed with
+// history.sample(model, now). nebula-viewer does so from a program's /snapshot.json endpoint, a
+// snapshot file or a capture.
+//
 // Steady-state frames allocate nothing beyond ImGui's own buffers: rows are read through
 // MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears. The
 // Sites pane is the exception, every kSitesRefreshSeconds: live_allocation_sites() allocates and
