@@ -15,6 +15,7 @@ packages=(
   libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
   libdw-dev zlib1g-dev golang-go libunwind-dev
   valgrind
+  libcpp-httplib-dev
 )
 case "${1:-}" in
   "") ;;

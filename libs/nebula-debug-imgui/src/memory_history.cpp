@@ -35,42 +35,69 @@ MemoryHistory::MemoryHistory(const Config& config)
 
 MemoryHistory::~MemoryHistory() = default;
 
-void MemoryHistory::sample(const MemoryBudget& budget, double now_seconds) {
+bool MemoryHistory::due(double now_seconds) {
     const double interval =
         config_.window_seconds / static_cast<double>(config_.samples_per_window);
     if (last_sample_seconds_ && now_seconds - *last_sample_seconds_ < interval) {
-        return;
+        return false;
     }
     last_sample_seconds_ = now_seconds;
+    return true;
+}
 
+std::optional<std::size_t> MemoryHistory::row_for(std::string_view name) {
+    std::optional<std::size_t> row = find(name);
+    if (!row && rows_.size() < config_.max_subsystems) {
+        row = rows_.size();
+        rows_.push_back(Row{std::string(name)});
+    }
+    return row;
+}
+
+void MemoryHistory::push(std::size_t row_index, std::size_t current_bytes,
+                         std::size_t frame_allocations) {
+    const auto capacity = static_cast<int>(config_.samples_per_window);
+    Row& row = rows_[row_index];
+    const std::size_t start = row_index * config_.samples_per_window;
+    float* ring = &samples_mib_[start];
+    float* churn = &churn_samples_[start];
+    ring[row.next] = static_cast<float>(current_bytes) / kBytesPerMib;
+    churn[row.next] = static_cast<float>(frame_allocations);
+    row.next = (row.next + 1) % capacity;
+    row.count = std::min(row.count + 1, capacity);
+    row.max_mib = *std::max_element(ring, ring + row.count);
+    row.max_allocations = *std::max_element(churn, churn + row.count);
+}
+
+void MemoryHistory::sample(const MemoryBudget& budget, double now_seconds) {
+    if (!due(now_seconds)) {
+        return;
+    }
     if (budget_rows_->refresh(budget)) {
         row_of_budget_row_.clear();
         for (const detail::BudgetRow& budget_row : budget_rows_->rows()) {
-            std::size_t row = find(budget_row.name).value_or(kNoHistoryRow);
-            if (row == kNoHistoryRow && rows_.size() < config_.max_subsystems) {
-                row = rows_.size();
-                rows_.push_back(Row{budget_row.name});
-            }
-            row_of_budget_row_.push_back(row);
+            row_of_budget_row_.push_back(row_for(budget_row.name).value_or(kNoHistoryRow));
         }
     }
-
-    const auto capacity = static_cast<int>(config_.samples_per_window);
     const std::vector<detail::BudgetRow>& budget_rows = budget_rows_->rows();
     for (std::size_t i = 0; i < budget_rows.size() && i < row_of_budget_row_.size(); ++i) {
-        if (row_of_budget_row_[i] == kNoHistoryRow) {
-            continue;
+        if (row_of_budget_row_[i] != kNoHistoryRow) {
+            push(row_of_budget_row_[i], budget_rows[i].memory.current_bytes,
+                 budget_rows[i].memory.frame_allocations);
         }
-        Row& row = rows_[row_of_budget_row_[i]];
-        const std::size_t start = row_of_budget_row_[i] * config_.samples_per_window;
-        float* ring = &samples_mib_[start];
-        float* churn = &churn_samples_[start];
-        ring[row.next] = static_cast<float>(budget_rows[i].memory.current_bytes) / kBytesPerMib;
-        churn[row.next] = static_cast<float>(budget_rows[i].memory.frame_allocations);
-        row.next = (row.next + 1) % capacity;
-        row.count = std::min(row.count + 1, capacity);
-        row.max_mib = *std::max_element(ring, ring + row.count);
-        row.max_allocations = *std::max_element(churn, churn + row.count);
+    }
+}
+
+// A model's rows are looked up by name at each sample, a few times a second: models come from
+// polls and files, whose rows may change between two samples.
+void MemoryHistory::sample(const MemoryPanelModel& model, double now_seconds) {
+    if (!due(now_seconds)) {
+        return;
+    }
+    for (const MemoryPanelRow& model_row : model.rows) {
+        if (const std::optional<std::size_t> row = row_for(model_row.name)) {
+            push(*row, model_row.memory.current_bytes, model_row.memory.frame_allocations);
+        }
     }
 }
 

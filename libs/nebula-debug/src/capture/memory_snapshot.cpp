@@ -15,38 +15,54 @@
 namespace nebula::debug {
 namespace {
 
-nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    const bool tracking = tracking_allocator_enabled();
-    for (const auto& [name, memory] : budget.subsystems()) {
-        std::size_t allocator_bytes = 0;
-        GpuStats gpu;
-        MemoryTag tag;
-        if (tracking && find_memory_tag(name, tag)) {
-            allocator_bytes = allocator_stats(tag).allocated_bytes;
-            gpu = gpu_stats(tag);
-        }
-        rows.push_back({{"name", name},
-                        {"current_bytes", memory.current_bytes},
-                        {"peak_bytes", memory.peak_bytes},
-                        {"budget_bytes", memory.budget_bytes},
-                        {"allocator_bytes", allocator_bytes},
-                        {"allocation_count", memory.allocation_count},
-                        {"gpu_bytes", gpu.allocated_bytes},
-                        {"gpu_peak_bytes", gpu.peak_allocated_bytes},
-                        {"gpu_budget_bytes", memory.gpu_budget_bytes},
-                        {"frame_allocations", memory.frame_allocations},
-                        {"frame_allocated_bytes", memory.frame_allocated_bytes},
-                        {"churn_budget", memory.churn_budget}});
-    }
-    return rows;
-}
-
 nlohmann::ordered_json stats_json(const AllocatorStats& stats) {
     return {{"allocated_bytes", stats.allocated_bytes},
             {"peak_allocated_bytes", stats.peak_allocated_bytes},
             {"allocation_count", stats.allocation_count},
             {"deallocation_count", stats.deallocation_count}};
+}
+
+nlohmann::ordered_json gpu_stats_json(const GpuStats& stats) {
+    return {{"allocated_bytes", stats.allocated_bytes},
+            {"peak_allocated_bytes", stats.peak_allocated_bytes},
+            {"allocation_count", stats.allocation_count},
+            {"deallocation_count", stats.deallocation_count}};
+}
+
+nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    const bool tracking = tracking_allocator_enabled();
+    for (const auto& [name, memory] : budget.subsystems()) {
+        AllocatorStats allocator;
+        GpuStats gpu;
+        MemoryTag tag;
+        const bool tagged = tracking && find_memory_tag(name, tag);
+        if (tagged) {
+            allocator = allocator_stats(tag);
+            gpu = gpu_stats(tag);
+        }
+        rows.push_back(
+            {{"name", name},
+             {"current_bytes", memory.current_bytes},
+             {"peak_bytes", memory.peak_bytes},
+             {"budget_bytes", memory.budget_bytes},
+             {"allocator_bytes", allocator.allocated_bytes},
+             {"allocation_count", memory.allocation_count},
+             {"gpu_bytes", gpu.allocated_bytes},
+             {"gpu_peak_bytes", gpu.peak_allocated_bytes},
+             {"gpu_budget_bytes", memory.gpu_budget_bytes},
+             {"frame_allocations", memory.frame_allocations},
+             {"frame_allocated_bytes", memory.frame_allocated_bytes},
+             {"churn_budget", memory.churn_budget},
+             {"warning_threshold_bytes", budget.warning_threshold_bytes(memory.budget_bytes)},
+             {"gpu_warning_threshold_bytes",
+              budget.warning_threshold_bytes(memory.gpu_budget_bytes)},
+             {"churn_warning_threshold", budget.warning_threshold_bytes(memory.churn_budget)},
+             {"tagged", tagged},
+             {"allocator", stats_json(allocator)},
+             {"gpu", gpu_stats_json(gpu)}});
+    }
+    return rows;
 }
 
 nlohmann::ordered_json allocator_json() {
@@ -77,6 +93,7 @@ nlohmann::ordered_json gpu_json() {
             {"allocation_count", tracked.allocation_count},
             {"deallocation_count", tracked.deallocation_count},
             {"unknown_free_count", unknown_gpu_free_count()},
+            {"untagged", gpu_stats_json(gpu_stats(kUntagged))},
             {"device",
              {{"source", device.source},
               {"device", device.device},
@@ -101,9 +118,9 @@ nlohmann::ordered_json resident_json() {
             {"heap_capped_bytes", resident.heap_capped_bytes}};
 }
 
-nlohmann::ordered_json sites_json() {
+nlohmann::ordered_json sites_json(const std::vector<AllocationSite>& found) {
     nlohmann::ordered_json sites = nlohmann::ordered_json::array();
-    for (const AllocationSite& site : live_allocation_sites(kSnapshotSites)) {
+    for (const AllocationSite& site : found) {
         sites.push_back({{"tag", site.tag},
                          {"function", std::string(site_function(site))},
                          {"live_bytes", site.live_bytes},
@@ -111,9 +128,38 @@ nlohmann::ordered_json sites_json() {
                          {"allocated_bytes", site.allocated_bytes},
                          {"live_samples", site.live_samples},
                          {"frames", site.frames},
-                         {"lines", site.lines}});
+                         {"lines", site.lines},
+                         {"system_frames", site.system_frames}});
     }
     return sites;
+}
+
+// Each subsystem's own top sites (and Untagged's): the global list above may hold none of a
+// small subsystem's, which a viewer's Sites pane shows for any row.
+nlohmann::ordered_json tag_sites_json(const MemoryBudget& budget) {
+    nlohmann::ordered_json tags = nlohmann::ordered_json::array();
+    if (!tracking_allocator_enabled() || sampling_interval() == 0) {
+        return tags;
+    }
+    std::vector<std::string> names{std::string(kUntaggedName)};
+    for (const auto& [name, memory] : budget.subsystems()) {
+        MemoryTag tag;
+        if (find_memory_tag(name, tag)) {
+            names.push_back(name);
+        }
+    }
+    for (const std::string& name : names) {
+        tags.push_back(
+            {{"tag", name}, {"sites", sites_json(live_allocation_sites(name, kSnapshotSites))}});
+    }
+    return tags;
+}
+
+nlohmann::ordered_json sampling_json() {
+    const SamplingStats stats = sampling_stats();
+    return {{"samples_recorded", stats.samples_recorded}, {"live_samples", stats.live_samples},
+            {"samples_dropped", stats.samples_dropped},   {"sites", stats.sites},
+            {"sites_evicted", stats.sites_evicted},       {"table_bytes", stats.table_bytes}};
 }
 
 struct FileCloser {
@@ -142,7 +188,9 @@ std::string memory_snapshot_json(const MemoryBudget& budget) {
     document["resident"] = resident_json();
     document["gpu"] = gpu_json();
     document["sampling_interval"] = sampling_interval();
-    document["sites"] = sites_json();
+    document["sites"] = sites_json(live_allocation_sites(kSnapshotSites));
+    document["tag_sites"] = tag_sites_json(budget);
+    document["sampling"] = sampling_json();
     return document.dump(2) + "\n";
 }
 

@@ -25,6 +25,11 @@
 //     history.sample(budget, ImGui::GetTime());
 //     nebula::debug::imgui::draw_memory_panel(budget, panel, &history);
 //
+// The same window draws another program, or a saved run, from a MemoryPanelModel
+// (memory_panel_model.hpp): draw_memory_panel(model, state, &history), the history fed with
+// history.sample(model, now). nebula-viewer does so from a program's /snapshot.json endpoint, a
+// snapshot file or a capture.
+//
 // Steady-state frames allocate nothing beyond ImGui's own buffers: rows are read through
 // MemoryBudget::for_each_subsystem, and a row's name is copied once, when it first appears. The
 // Sites pane is the exception, every kSitesRefreshSeconds: live_allocation_sites() allocates and
@@ -32,6 +37,7 @@
 // the copy it keeps.
 #pragma once
 
+#include <nebula/debug/imgui/memory_panel_model.hpp>
 #include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
 
@@ -46,9 +52,12 @@
 
 namespace nebula::debug::imgui {
 
+class MemoryPanelState;
+
 namespace detail {
 class BudgetRowCache;
 struct PanelCache;
+PanelCache& panel_cache(MemoryPanelState& state);
 }  // namespace detail
 
 // One row's history as PlotLines takes it: `count` values in MiB, the oldest at `offset`.
@@ -88,6 +97,9 @@ public:
     // Call once per frame with a clock in seconds (ImGui::GetTime(), or simulated time). Frames
     // between two sample times return without touching the budget.
     void sample(const MemoryBudget& budget, double now_seconds);
+    // The same from a model (a snapshot polled from a program, a capture's rows): its rows'
+    // current bytes and allocations per frame.
+    void sample(const MemoryPanelModel& model, double now_seconds);
 
     // A subsystem's row, or nothing before its first sample. Rows never move: an index stays
     // valid for the history's lifetime, so callers may cache it.
@@ -114,6 +126,11 @@ private:
     std::vector<float> churn_samples_;            // the same shape: allocations per frame
     std::vector<std::size_t> row_of_budget_row_;  // budget_rows_ index -> rows_ index
     std::optional<double> last_sample_seconds_;
+
+    bool due(double now_seconds);
+    // The row of `name`, added while there is room; nullopt past max_subsystems.
+    std::optional<std::size_t> row_for(std::string_view name);
+    void push(std::size_t row, std::size_t current_bytes, std::size_t frame_allocations);
 };
 
 // What the panel keeps between frames. The public fields may be changed at any time.
@@ -146,7 +163,7 @@ public:
     bool read_gpu_device = true;
 
 private:
-    friend void draw_memory_panel(MemoryBudget&, MemoryPanelState&, const MemoryHistory*);
+    friend detail::PanelCache& detail::panel_cache(MemoryPanelState&);
     std::unique_ptr<detail::PanelCache> cache_;
 };
 
@@ -154,6 +171,12 @@ private:
 // (and the allocator's, globally and per tag): a user presses it at a sector transition to see
 // the new sector's peak. `history` may be null: the History column then stays empty.
 void draw_memory_panel(MemoryBudget& budget, MemoryPanelState& state,
+                       const MemoryHistory* history = nullptr);
+
+// Draws the same window from a model of another program (or of a saved run): the rows, history,
+// footer and Sites pane as above. "Mark" and "Reset peaks" act on a live process and are not
+// shown; the model's status, when set, is shown above the table.
+void draw_memory_panel(const MemoryPanelModel& model, MemoryPanelState& state,
                        const MemoryHistory* history = nullptr);
 
 // How often the GPU line reads the driver's figures again.
@@ -172,5 +195,7 @@ inline constexpr ImU32 kOverBudgetBarColor = IM_COL32(178, 44, 44, 255);
 // The Gap cell of a row the leak watch suspects: the text and the cell behind it.
 inline constexpr ImU32 kLeakGapTextColor = IM_COL32(255, 220, 120, 255);
 inline constexpr ImU32 kLeakGapCellColor = IM_COL32(150, 40, 30, 255);
+// A model's status line above the table (MemoryPanelModel::status: stale data, a lost link).
+inline constexpr ImU32 kStatusTextColor = IM_COL32(255, 220, 120, 255);
 
 }  // namespace nebula::debug::imgui
