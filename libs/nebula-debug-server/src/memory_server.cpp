@@ -192,6 +192,11 @@ void start(const MemoryBudget& budget, const MemoryServerOptions& options, std::
     while (!raw->http.is_running() && !raw->listener_done) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    if (!raw->http.is_running()) {
+        raw->listener.join();
+        error = "the memory server could not listen on '" + where + "'";
+        return;
+    }
     g_server = std::move(running);
 }
 
