@@ -3,92 +3,21 @@
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
-#include <httplib.h>
-
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
+#include "bounded_server.hpp"
 #include "server_internals.hpp"
 
 namespace nebula::debug {
 namespace {
 
-// Bounds that hold whatever clients do: two requests served at once, eight accepted connections
-// waiting for a worker (past that the listener stops accepting and the kernel's backlog of five
-// holds the rest), requests of at most 8 KiB of headers (httplib's own limits) and no body, and
-// a client that sends nothing gives up its worker after the read timeout.
-constexpr std::size_t kWorkerThreads = 2;
-constexpr std::size_t kMaxQueuedConnections = 8;
+// Request bodies are refused before they are read (GET only); httplib's limit on what it would
+// read of one is kept small all the same.
 constexpr std::size_t kMaxPayloadBytes = 1024;
-constexpr std::time_t kReadTimeoutSeconds = 3;
-constexpr std::time_t kWriteTimeoutSeconds = 3;
-constexpr std::time_t kKeepAliveTimeoutSeconds = 3;
-constexpr std::size_t kKeepAliveMaxRequests = 100;
-
-// httplib's own pool has an unbounded queue and untagged threads: this one holds at most
-// kMaxQueuedConnections (the listener waits for room) and charges everything its threads
-// allocate to the tracker's tag.
-class TaggedWorkers final : public httplib::TaskQueue {
-public:
-    TaggedWorkers() {
-        for (std::size_t i = 0; i < kWorkerThreads; ++i) {
-            threads_.emplace_back([this] { work(); });
-        }
-    }
-
-    void enqueue(std::function<void()> task) override {
-        std::unique_lock lock(mutex_);
-        room_.wait(lock, [&] { return queue_.size() < kMaxQueuedConnections; });
-        queue_.push_back(std::move(task));
-        lock.unlock();
-        ready_.notify_one();
-    }
-
-    // Runs what is queued (a stopped server closes those connections at once), then joins.
-    void shutdown() override {
-        {
-            const std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        ready_.notify_all();
-        for (std::thread& thread : threads_) {
-            thread.join();
-        }
-    }
-
-private:
-    void work() {
-        const MemoryScope scope(kTrackerTagName);
-        for (;;) {
-            std::unique_lock lock(mutex_);
-            ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) {
-                return;
-            }
-            std::function<void()> task = std::move(queue_.front());
-            queue_.pop_front();
-            lock.unlock();
-            room_.notify_one();
-            task();
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::condition_variable room_;
-    std::deque<std::function<void()>> queue_;
-    bool stopping_ = false;
-    std::vector<std::thread> threads_;
-};
 
 void refuse(httplib::Response& response, int status, const char* message) {
     response.status = status;
@@ -96,10 +25,8 @@ void refuse(httplib::Response& response, int status, const char* message) {
 }
 
 struct RunningServer {
-    httplib::Server http;
+    server::BoundedServer http;
     std::thread listener;
-    std::atomic<bool> listener_done{false};
-    std::uint16_t port = 0;
 };
 
 std::mutex g_server_mutex;
@@ -145,7 +72,8 @@ void start(const MemoryBudget& budget, const MemoryServerOptions& options, std::
     const MemoryScope scope(kTrackerTagName);
     const std::lock_guard lock(g_server_mutex);
     if (g_server) {
-        error = "a memory server is already running on port " + std::to_string(g_server->port);
+        error =
+            "a memory server is already running on port " + std::to_string(g_server->http.port());
         return;
     }
     if (options.token.empty() && !server::is_loopback_address(options.address)) {
@@ -155,48 +83,16 @@ void start(const MemoryBudget& budget, const MemoryServerOptions& options, std::
         return;
     }
     auto running = std::make_unique<RunningServer>();
-    httplib::Server& http = running->http;
-    http.new_task_queue = [] { return new TaggedWorkers(); };
-    http.set_read_timeout(kReadTimeoutSeconds, 0);
-    http.set_write_timeout(kWriteTimeoutSeconds, 0);
-    http.set_keep_alive_timeout(kKeepAliveTimeoutSeconds);
-    http.set_keep_alive_max_count(kKeepAliveMaxRequests);
+    server::BoundedServer& http = running->http;
     http.set_payload_max_length(kMaxPayloadBytes);
     add_routes(http, budget, options.token);
-
-    const std::string where = options.address + ":" + std::to_string(options.port);
-    if (options.port == 0) {
-        const int port = http.bind_to_any_port(options.address);
-        if (port <= 0) {
-            error = "the memory server cannot listen on '" + where +
-                    "': not an address of this machine";
-            return;
-        }
-        running->port = static_cast<std::uint16_t>(port);
-    } else {
-        if (!http.bind_to_port(options.address, options.port)) {
-            error = "the memory server cannot listen on '" + where +
-                    "': the port is taken or the address is not one of this machine";
-            return;
-        }
-        running->port = options.port;
-    }
-    RunningServer* const raw = running.get();
-    running->listener = std::thread([raw] {
-        const MemoryScope listener_scope(kTrackerTagName);
-        raw->http.listen_after_bind();
-        raw->listener_done = true;
-    });
-    // Until the listener runs, stop() would not reach it: wait for it here, briefly, so that a
-    // stop right after the start cannot leave it listening.
-    while (!raw->http.is_running() && !raw->listener_done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (!raw->http.is_running()) {
-        raw->listener.join();
-        error = "the memory server could not listen on '" + where + "'";
+    if (!http.open(options.address, options.port, error)) {
         return;
     }
+    running->listener = std::thread([&http] {
+        const MemoryScope listener_scope(kTrackerTagName);
+        http.run();
+    });
     g_server = std::move(running);
 }
 
@@ -229,13 +125,13 @@ void stop_memory_server() noexcept {
     if (!running) {
         return;
     }
-    running->http.stop();
+    running->http.close();
     running->listener.join();
 }
 
 std::uint16_t memory_server_port() noexcept {
     const std::lock_guard lock(g_server_mutex);
-    return g_server ? g_server->port : 0;
+    return g_server ? g_server->http.port() : 0;
 }
 
 namespace {

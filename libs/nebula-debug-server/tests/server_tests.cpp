@@ -256,6 +256,44 @@ TEST_F(MemoryServer, OversizedRequestsAreRefused) {
     EXPECT_EQ(after->status, 200);
 }
 
+TEST_F(MemoryServer, AnEndlessHeaderLineIsNotBuffered) {
+    const std::uint16_t port = start();
+    if (!nd::tracking_allocator_enabled()) {
+        GTEST_SKIP() << "the server's memory is read from the tracker";
+    }
+    const nd::MemoryTag tracker = nd::memory_tag(nd::kTrackerTagName);
+    const std::size_t before = nd::allocator_stats(tracker).allocated_bytes;
+    nd::reset_allocator_peak();
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(s, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    // A send that the server stops reading fails instead of blocking for ever.
+    const timeval timeout{5, 0};
+    ASSERT_EQ(::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout), 0);
+    const std::string start_line = "GET /metrics HTTP/1.1\r\nX-Endless: ";
+    ASSERT_GT(::send(s, start_line.data(), start_line.size(), MSG_NOSIGNAL), 0);
+    const std::string chunk(64 * 1024, 'a');
+    std::size_t sent = 0;
+    while (sent < (32u << 20)) {
+        const ssize_t n = ::send(s, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+        if (n <= 0) {
+            break;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    ::close(s);
+    // httplib alone would hold the whole line (and twice it while its string grows): megabytes.
+    EXPECT_LT(nd::allocator_stats(tracker).peak_allocated_bytes, before + (1u << 20))
+        << sent << " bytes sent";
+    auto after = client(port).Get("/metrics");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+}
+
 TEST_F(MemoryServer, IdleConnectionsDoNotStopIt) {
     const std::uint16_t port = start();
     // More silent connections than workers, each holding one until its read timeout: a real
