@@ -3,8 +3,10 @@
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,6 +20,12 @@ namespace {
 // Request bodies are refused before they are read (GET only); httplib's limit on what it would
 // read of one is kept small all the same.
 constexpr std::size_t kMaxPayloadBytes = 1024;
+
+double thread_cpu_seconds() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
 
 void refuse(httplib::Response& response, int status, const char* message) {
     response.status = status;
@@ -48,9 +56,14 @@ void add_routes(httplib::Server& http, const MemoryBudget& budget, const std::st
             }
             return httplib::Server::HandlerResponse::Unhandled;
         });
-    http.Get("/metrics", [&budget](const httplib::Request&, httplib::Response& response) {
-        response.set_content(server::prometheus_metrics(budget),
+    // What a scrape costs, as the next scrape reports it (docs/remote.md: about a millisecond).
+    auto previous_cpu_seconds = std::make_shared<std::atomic<double>>(0.0);
+    http.Get("/metrics", [&budget, previous_cpu_seconds](const httplib::Request&,
+                                                         httplib::Response& response) {
+        const double started = thread_cpu_seconds();
+        response.set_content(server::prometheus_metrics(budget, previous_cpu_seconds->load()),
                              "text/plain; version=0.0.4; charset=utf-8");
+        previous_cpu_seconds->store(thread_cpu_seconds() - started);
     });
     http.Get("/debug/pprof/heap", [](const httplib::Request&, httplib::Response& response) {
         std::string profile = heap_profile();

@@ -45,6 +45,15 @@ public:
 
     void sample(std::string_view name, std::uint64_t value) { sample(name, {}, {}, value); }
 
+    void sample(std::string_view name, double value) {
+        text_ += name;
+        text_ += ' ';
+        char digits[32];
+        const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+        text_.append(digits, end);
+        text_ += '\n';
+    }
+
     std::string take() { return std::move(text_); }
 
 private:
@@ -164,11 +173,14 @@ std::string escape_label_value(std::string_view value) {
     return escaped;
 }
 
-std::string prometheus_metrics(const MemoryBudget& budget) {
+std::string prometheus_metrics(const MemoryBudget& budget, double previous_cpu_seconds) {
     Exposition out;
     subsystem_families(out, budget);
     tag_families(out);
     process_families(out);
+    out.family("nebula_metrics_cpu_seconds", "gauge",
+               "CPU time the server's thread spent on the previous scrape of /metrics.");
+    out.sample("nebula_metrics_cpu_seconds", previous_cpu_seconds);
     return out.take();
 }
 

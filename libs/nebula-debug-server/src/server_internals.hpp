@@ -12,7 +12,8 @@ namespace nebula::debug::server {
 
 // The Prometheus text exposition (format 0.0.4) of `budget`'s rows, the allocator's tags and the
 // resident breakdown: every family with its HELP and TYPE lines, even when it has no sample.
-std::string prometheus_metrics(const MemoryBudget& budget);
+// `previous_cpu_seconds`: the CPU time the server's thread spent on the previous one (0 for none).
+std::string prometheus_metrics(const MemoryBudget& budget, double previous_cpu_seconds = 0);
 
 // A label value as the exposition format quotes it: backslash, double quote and newline escaped.
 std::string escape_label_value(std::string_view value);

@@ -76,6 +76,7 @@ TEST_F(MemoryServer, MetricsCarryTheBudgetRowsWithHelpAndType) {
               std::string::npos);
     EXPECT_NE(body.find("# TYPE nebula_allocations_total counter\n"), std::string::npos);
     EXPECT_NE(body.find("nebula_resident_bytes{category=\"heap\"} "), std::string::npos);
+    EXPECT_NE(body.find("\nnebula_metrics_cpu_seconds 0\n"), std::string::npos);
     for (const char* family : {"nebula_subsystem_peak_bytes", "nebula_subsystem_allocator_bytes",
                                "nebula_subsystem_gpu_bytes", "nebula_subsystem_frame_allocations",
                                "nebula_allocator_live_bytes"}) {
@@ -89,6 +90,7 @@ TEST_F(MemoryServer, MetricsCarryTheBudgetRowsWithHelpAndType) {
 
 TEST_F(MemoryServer, MetricsFollowTheBudget) {
     const std::uint16_t port = start();
+    ASSERT_TRUE(client(port).Get("/metrics"));
     budget.report("Meshes", 123456, 3);
     auto response = client(port).Get("/metrics");
     ASSERT_TRUE(response);
@@ -96,6 +98,8 @@ TEST_F(MemoryServer, MetricsFollowTheBudget) {
               std::string::npos);
     EXPECT_NE(response->body.find("nebula_subsystem_peak_bytes{subsystem=\"Meshes\"} 123456\n"),
               std::string::npos);
+    // The second scrape reports what the first cost the server's thread.
+    EXPECT_EQ(response->body.find("\nnebula_metrics_cpu_seconds 0\n"), std::string::npos);
 }
 
 TEST_F(MemoryServer, SnapshotIsTheSnapshotDocument) {
