@@ -5,7 +5,8 @@
 #  - find_package from one prefix holding a Debug and a Release install, built in Debug,
 #    RelWithDebInfo, Release and Ninja Multi-Config: each configuration must track exactly when it
 #    should (Release defines no operator new of its own: nm), the panel compiled against the
-#    engine's ImGui and against Debian's, a core-only consumer with ImGui and pkg-config hidden;
+#    engine's ImGui and against Debian's, the HTTP endpoint (component server), a core-only
+#    consumer with ImGui and pkg-config hidden;
 #  - a C consumer (LANGUAGES C) in Debug and Release;
 #  - a consumer whose configuration the prefix lacks: a clear message at configure time.
 # The library is built twice (Debug, Release) and once more through add_subdirectory; the
