@@ -38,6 +38,20 @@ if(TARGET nebula_debug_imgui)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/nebula-debug/imgui)
 endif()
 
+# The HTTP endpoint, as the component server: a targets file of its own, read only when the
+# component is asked for, so that a consumer without cpp-httplib can still use the rest.
+if(TARGET nebula_debug_server)
+  install(TARGETS nebula_debug_server EXPORT nebula-debug-server-targets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY libs/nebula-debug-server/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          FILES_MATCHING PATTERN "*.hpp")
+  install(EXPORT nebula-debug-server-targets NAMESPACE nebula:: DESTINATION ${nebula_config_dir}
+          FILE nebula-debug-server-targets.cmake)
+endif()
+
 # The report tool (Python 3; plot needs matplotlib).
 install(PROGRAMS tools/nebula-memreport DESTINATION ${CMAKE_INSTALL_BINDIR})
 

@@ -5,7 +5,8 @@
 #  - find_package from one prefix holding a Debug and a Release install, built in Debug,
 #    RelWithDebInfo, Release and Ninja Multi-Config: each configuration must track exactly when it
 #    should (Release defines no operator new of its own: nm), the panel compiled against the
-#    engine's ImGui and against Debian's, a core-only consumer with ImGui and pkg-config hidden;
+#    engine's ImGui and against Debian's, the HTTP endpoint (component server), a core-only
+#    consumer with ImGui and pkg-config hidden;
 #  - a C consumer (LANGUAGES C) in Debug and Release;
 #  - a consumer whose configuration the prefix lacks: a clear message at configure time.
 # The library is built twice (Debug, Release) and once more through add_subdirectory; the
@@ -80,12 +81,14 @@ expect_tracking "$work/debug/consumer" on
 grep 'memory_panel.cpp' "$work/debug/compile_commands.json" | grep -q 'engine_imconfig.h' ||
     fail "the installed panel was not compiled with the engine's ImGui configuration"
 
-echo "check-consumer: find_package, RelWithDebInfo with Debian's ImGui"
+echo "check-consumer: find_package, RelWithDebInfo with Debian's ImGui and the server"
 quietly cmake -S "$repo/tests/consumer" -B "$work/relwithdebinfo" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_IMGUI=debian
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_IMGUI=debian \
+    -DCONSUMER_SERVER=ON
 quietly cmake --build "$work/relwithdebinfo" --parallel "$jobs"
 expect_tracking "$work/relwithdebinfo/consumer" on
 "$work/relwithdebinfo/consumer_panel"
+"$work/relwithdebinfo/consumer_server"
 
 echo "check-consumer: find_package, Release, core only with ImGui and pkg-config hidden"
 quietly env PKG_CONFIG_LIBDIR="$no_pkg_config" cmake -S "$repo/tests/consumer" -B "$work/release" \

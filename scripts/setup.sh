@@ -14,6 +14,7 @@ packages=(
   xvfb xauth python3 python3-matplotlib
   libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
   libdw-dev zlib1g-dev golang-go libunwind-dev
+  libcpp-httplib-dev prometheus
   valgrind
   libcpp-httplib-dev
 )

@@ -8,10 +8,14 @@
 
 #include <nebula/debug/leak_watch.hpp>
 #include <nebula/debug/memory_tracking.hpp>
+#if NEBULA_DEMO_MEMORY_SERVER
+#include <nebula/debug/memory_server.hpp>
+#endif
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <span>
 #include <string>
@@ -33,6 +37,53 @@ bool apply_budgets_file(nd::MemoryBudget& budget, const std::string& path) {
     return false;
 }
 
+// --serve: the memory server for as long as the budget it reads lives.
+class ServeScope {
+public:
+    ServeScope() = default;
+    ServeScope(const ServeScope&) = delete;
+    ServeScope& operator=(const ServeScope&) = delete;
+    ~ServeScope() {
+#if NEBULA_DEMO_MEMORY_SERVER
+        if (started_) {
+            nd::stop_memory_server();
+        }
+#endif
+    }
+
+    bool start(const nd::MemoryBudget& budget, const demo::ServeEndpoint& endpoint) {
+#if NEBULA_DEMO_MEMORY_SERVER
+        nd::MemoryServerOptions server;
+        server.address = endpoint.address;
+        server.port = endpoint.port;
+        if (const char* token = std::getenv("NEBULA_HTTP_TOKEN")) {
+            server.token = token;
+        }
+        std::string error;
+        started_ = nd::start_memory_server(budget, server, &error);
+        if (!started_) {
+            fmt::print(stderr, "nebula-demo: --serve: {}\n", error);
+            return false;
+        }
+        fmt::print(stderr, "nebula-demo: memory server on http://{}:{}/metrics\n",
+                   endpoint.address.find(':') == std::string::npos ? endpoint.address
+                                                                   : "[" + endpoint.address + "]",
+                   nd::memory_server_port());
+        return true;
+#else
+        (void)budget;
+        (void)endpoint;
+        fmt::print(stderr,
+                   "nebula-demo: --serve: this build has no memory server "
+                   "(NEBULA_DEBUG_BUILD_SERVER=OFF)\n");
+        return false;
+#endif
+    }
+
+private:
+    [[maybe_unused]] bool started_ = false;
+};
+
 int run(const demo::DemoOptions& options) {
     // What is still allocated at exit, per tag with its allocation sites (NEBULA_LEAK_REPORT=0:
     // not logged).
@@ -47,6 +98,10 @@ int run(const demo::DemoOptions& options) {
         return demo::kExitFailure;
     }
     if (options.config_path && !apply_budgets_file(budget, *options.config_path)) {
+        return demo::kExitFailure;
+    }
+    ServeScope serve;
+    if (options.serve && !serve.start(budget, *options.serve)) {
         return demo::kExitFailure;
     }
     demo::WorldSettings settings;

@@ -43,6 +43,34 @@ std::optional<double> parse_seconds(std::string_view text, double most) {
     return value;
 }
 
+// "[ADDRESS:]PORT", an IPv6 address in brackets: "[::1]:9100".
+std::optional<ServeEndpoint> parse_serve(std::string_view text) {
+    ServeEndpoint endpoint;
+    std::string_view port = text;
+    if (!text.empty() && text.front() == '[') {
+        const std::size_t close = text.find("]:");
+        if (close == std::string_view::npos || close == 1) {
+            return std::nullopt;
+        }
+        endpoint.address = std::string(text.substr(1, close - 1));
+        port = text.substr(close + 2);
+    } else if (const std::size_t colon = text.find(':'); colon != std::string_view::npos) {
+        if (colon == 0 || text.find(':', colon + 1) != std::string_view::npos) {
+            return std::nullopt;
+        }
+        endpoint.address = std::string(text.substr(0, colon));
+        port = text.substr(colon + 1);
+    }
+    unsigned number = 0;
+    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || error != std::errc{} || end != port.data() + port.size() ||
+        number > 65535) {
+        return std::nullopt;
+    }
+    endpoint.port = static_cast<std::uint16_t>(number);
+    return endpoint;
+}
+
 }  // namespace
 
 ParsedOptions parse_options(std::span<const char* const> arguments) {
@@ -121,6 +149,16 @@ ParsedOptions parse_options(std::span<const char* const> arguments) {
                                    std::string(*value) + "'";
                 }
             }
+        } else if (flag.name == "--serve") {
+            if (const auto value = take_value()) {
+                options.serve = parse_serve(*value);
+                if (!options.serve) {
+                    parsed.error =
+                        "--serve expects [ADDRESS:]PORT with a port from 0 to 65535 "
+                        "(an IPv6 address in brackets), not '" +
+                        std::string(*value) + "'";
+                }
+            }
         } else if (flag.name == "--screenshot" || flag.name == "--config" ||
                    flag.name == "--snapshot" || flag.name == "--capture") {
             if (const auto value = take_value()) {
@@ -152,7 +190,7 @@ std::string usage_text(std::string_view program) {
         " [--scenario NAME] [--headless] [--sites] [--frames N] [--view-distance N]\n"
         "       [--screenshot FILE.png] [--select SUBSYSTEM] [--mark-at SECONDS]\n"
         "       [--config FILE.toml]"
-        "       [--snapshot FILE.json] [--capture FILE.csv]\n";
+        "       [--snapshot FILE.json] [--capture FILE.csv] [--serve [ADDRESS:]PORT]\n";
     text += R"(
 Runs a small voxel engine (Chunks, Meshes, Textures, Entities, Audio, Physics) along a scripted
 camera flight and shows its memory live in the "Memory Usage" panel.
@@ -178,6 +216,10 @@ camera flight and shows its memory live in the "Memory Usage" panel.
                         allocator's totals and the resident memory's breakdown as JSON.
   --capture FILE.csv    A CSV row of the same numbers every second of the run's time (any
                         mode); tools/nebula-memreport plot draws it.
+  --serve [ADDR:]PORT   For the run's length, serve /metrics (Prometheus), /debug/pprof/heap
+                        and /snapshot.json over HTTP (docs/remote.md); 127.0.0.1 unless an
+                        address is given, which then needs NEBULA_HTTP_TOKEN. Port 0: any
+                        free port; the address is printed on standard error.
   -h, --help            Show this help.
 
 In a window: F1 shows or hides the panel, Esc quits.

@@ -1,12 +1,19 @@
 // nebula-demo's command line.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 namespace nebula::demo {
+
+// --serve [ADDRESS:]PORT: the memory server's endpoint (nebula::debug_server).
+struct ServeEndpoint {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;  // 0: any free port, printed at start
+};
 
 struct DemoOptions {
     bool headless = false;
@@ -23,6 +30,7 @@ struct DemoOptions {
     std::optional<double> mark_at_seconds;  // window: the panel's mark, placed at this run time
     std::string scenario = "explore";       // one of scenario_names()
     std::optional<int> view_distance;       // chunk columns; absent: WorldSettings' default
+    std::optional<ServeEndpoint> serve;     // the memory server, for the run's length
 };
 
 inline constexpr long kDefaultHeadlessFrames = 600;

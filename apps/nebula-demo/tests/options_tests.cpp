@@ -141,4 +141,32 @@ TEST(DemoOptions, RejectsUnknownScenariosAndBadViewDistances) {
     EXPECT_THAT(parse({"--view-distance", "far"}).error, HasSubstr("not 'far'"));
 }
 
+TEST(DemoOptions, ServeTakesAnAddressAndAPort) {
+    const demo::ParsedOptions port_only = parse({"--headless", "--serve", "9100"});
+    ASSERT_TRUE(port_only.error.empty()) << port_only.error;
+    ASSERT_TRUE(port_only.options.serve);
+    EXPECT_EQ(port_only.options.serve->address, "127.0.0.1");
+    EXPECT_EQ(port_only.options.serve->port, 9100);
+    const demo::ParsedOptions both = parse({"--serve=0.0.0.0:0"});
+    ASSERT_TRUE(both.options.serve) << both.error;
+    EXPECT_EQ(both.options.serve->address, "0.0.0.0");
+    EXPECT_EQ(both.options.serve->port, 0);
+    const demo::ParsedOptions ipv6 = parse({"--serve", "[::1]:65535"});
+    ASSERT_TRUE(ipv6.options.serve) << ipv6.error;
+    EXPECT_EQ(ipv6.options.serve->address, "::1");
+    EXPECT_EQ(ipv6.options.serve->port, 65535);
+    EXPECT_FALSE(parse({"--headless"}).options.serve);
+    EXPECT_THAT(demo::usage_text("nebula-demo"), HasSubstr("--serve [ADDR:]PORT"));
+}
+
+TEST(DemoOptions, ServeRefusesWhatIsNotAnEndpoint) {
+    for (const char* bad : {"65536", "-1", "x", "", ":9100", "host:", "host:9x", "::1:9100",
+                            "[]:9100", "[::1]", "host:9100:1"}) {
+        const demo::ParsedOptions parsed = parse({"--serve", bad});
+        EXPECT_THAT(parsed.error, HasSubstr("--serve expects [ADDRESS:]PORT")) << bad;
+        EXPECT_FALSE(parsed.options.serve) << bad;
+    }
+    EXPECT_EQ(parse({"--serve"}).error, "--serve needs a value");
+}
+
 }  // namespace

@@ -76,6 +76,9 @@ bool write_heap_profile(const std::string& path, std::string* error) {
     }
     return false;
 }
+std::string heap_profile() {
+    return {};
+}
 SamplingStats sampling_stats() noexcept {
     return {};
 }

@@ -185,35 +185,50 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
     return top_live_sites(&found, max_sites);
 }
 
+namespace {
+
+// Every live site, as the profile holds it. Allocates under the caller's tag.
+std::vector<detail::ProfileSite> live_profile_sites() {
+    std::vector<detail::ProfileSite> profile;
+    for (NamedSite& site : named_sites(nullptr)) {
+        // Each stack starts at the program's own code (site_function), so that pprof's flat
+        // column, which goes to a stack's first frame, names the program's functions rather
+        // than the standard library's allocate and construct_at.
+        AllocationSite read;
+        read.frames = std::move(site.frames);
+        read.system_frames = std::move(site.system_frames);
+        const std::string_view own = site_function(read);
+        const auto first =
+            std::find_if(read.frames.begin(), read.frames.end(),
+                         [&](const std::string& frame) { return frame.data() == own.data(); });
+        read.frames.erase(read.frames.begin(),
+                          first != read.frames.end() ? first : read.frames.begin());
+        profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
+                           site.live_bytes, site.allocated_count, site.allocated_bytes,
+                           site.live_samples});
+    }
+    return profile;
+}
+
+}  // namespace
+
 bool write_heap_profile(const std::string& path, std::string* error) {
     // The profile's own buffers are the tracker's memory too.
     const MemoryScope scope(kTrackerSymbolsTagName);
     try {
-        std::vector<detail::ProfileSite> profile;
-        for (NamedSite& site : named_sites(nullptr)) {
-            // Each stack starts at the program's own code (site_function), so that pprof's flat
-            // column, which goes to a stack's first frame, names the program's functions rather
-            // than the standard library's allocate and construct_at.
-            AllocationSite read;
-            read.frames = std::move(site.frames);
-            read.system_frames = std::move(site.system_frames);
-            const std::string_view own = site_function(read);
-            const auto first =
-                std::find_if(read.frames.begin(), read.frames.end(),
-                             [&](const std::string& frame) { return frame.data() == own.data(); });
-            read.frames.erase(read.frames.begin(),
-                              first != read.frames.end() ? first : read.frames.begin());
-            profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
-                               site.live_bytes, site.allocated_count, site.allocated_bytes,
-                               site.live_samples});
-        }
-        return detail::write_heap_profile_file(profile, sampling_interval(), path, error);
+        return detail::write_heap_profile_file(live_profile_sites(), sampling_interval(), path,
+                                               error);
     } catch (const std::exception& failure) {
         if (error != nullptr) {
             *error = path + ": " + failure.what();
         }
         return false;
     }
+}
+
+std::string heap_profile() {
+    const MemoryScope scope(kTrackerSymbolsTagName);
+    return detail::gzip_heap_profile(live_profile_sites(), sampling_interval());
 }
 
 SamplingStats sampling_stats() noexcept {

@@ -306,10 +306,14 @@ std::string encode_heap_profile(std::span<const ProfileSite> sites,
     return bytes;
 }
 
+std::string gzip_heap_profile(std::span<const ProfileSite> sites, std::uint64_t sampling_interval) {
+    return gzip(encode_heap_profile(sites, sampling_interval));
+}
+
 bool write_heap_profile_file(std::span<const ProfileSite> sites, std::uint64_t sampling_interval,
                              const std::string& path, std::string* error) noexcept {
     try {
-        return write_file(path, gzip(encode_heap_profile(sites, sampling_interval)), error);
+        return write_file(path, gzip_heap_profile(sites, sampling_interval), error);
     } catch (const std::exception& exception) {
         return fail(error, path, exception.what());
     }

@@ -34,6 +34,9 @@ struct ProfileSite {
 std::string encode_heap_profile(std::span<const ProfileSite> sites,
                                 std::uint64_t sampling_interval);
 
+// The same, gzip-compressed: what a .pb.gz file holds. Throws std::bad_alloc when out of memory.
+std::string gzip_heap_profile(std::span<const ProfileSite> sites, std::uint64_t sampling_interval);
+
 // The same, gzip-compressed, written to `path` (replacing it). False with a message naming the
 // path and the reason in `*error` (when not null) if it cannot be written; never throws.
 bool write_heap_profile_file(std::span<const ProfileSite> sites, std::uint64_t sampling_interval,

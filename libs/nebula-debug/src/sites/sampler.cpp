@@ -22,7 +22,9 @@ namespace {
 constexpr std::int64_t kOffRecheckBytes = std::int64_t{64} << 20;
 
 constinit std::atomic<std::size_t> g_interval{kDefaultSamplingInterval};
-constinit std::uint64_t g_seed = 0;  // 0: seeded from addresses and the clock
+// 0: seeded from addresses and the clock. Atomic: a thread started by another static initialiser
+// (NEBULA_HTTP's server) may read it before the initialiser below has run.
+constinit std::atomic<std::uint64_t> g_seed{0};
 constinit std::atomic<std::uint64_t> g_threads_seeded{0};
 constinit std::atomic<std::uint64_t> g_restart_draws{0};
 
@@ -57,7 +59,7 @@ std::int64_t next_gap(SamplerState& state) noexcept {
 // loaded only if it is turned on later (by the first capture).
 [[maybe_unused]] const bool g_configured = [] {
     g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
-    g_seed = options::value(options::Option::sampling_seed);
+    g_seed.store(options::value(options::Option::sampling_seed), std::memory_order_relaxed);
     if (g_interval.load(std::memory_order_relaxed) != 0) {
         // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
         const MemoryScope scope(kTrackerTagName);
@@ -76,10 +78,12 @@ double weight_of(std::uint64_t size, std::size_t mean) noexcept {
 
 void start_sampling(SamplerState& state) noexcept {
     const std::uint64_t thread_number = g_threads_seeded.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t seed = g_seed != 0 ? g_seed + thread_number
-                                           : reinterpret_cast<std::uintptr_t>(&state) ^
-                                                 static_cast<std::uint64_t>(std::time(nullptr)) ^
-                                                 (thread_number << 32);
+    const std::uint64_t fixed_seed = g_seed.load(std::memory_order_relaxed);
+    const std::uint64_t seed = fixed_seed != 0
+                                   ? fixed_seed + thread_number
+                                   : reinterpret_cast<std::uintptr_t>(&state) ^
+                                         static_cast<std::uint64_t>(std::time(nullptr)) ^
+                                         (thread_number << 32);
     state.random = mix(seed) | 1;  // xorshift's state must not be zero
     state.bytes_until_sample.store(next_gap(state), std::memory_order_relaxed);
 }
@@ -90,7 +94,7 @@ std::int64_t first_gap_after_change() noexcept {
     // The counter after the add, never 0: mix(0) is 0, a draw of 2^-53, a gap 37 times the mean.
     constexpr std::uint64_t kStep = 0x9E3779B97F4A7C15u;
     const std::uint64_t draw = g_restart_draws.fetch_add(kStep, std::memory_order_relaxed) + kStep;
-    const std::uint64_t bits = mix(g_seed ^ draw) >> 11;
+    const std::uint64_t bits = mix(g_seed.load(std::memory_order_relaxed) ^ draw) >> 11;
     return gap_from(static_cast<double>(bits + 1) * 0x1.0p-53);
 }
 

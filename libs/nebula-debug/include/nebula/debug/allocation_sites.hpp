@@ -84,6 +84,9 @@ std::string site_summary(const AllocationSite& site, std::size_t callers = 2);
 // NEBULA_HEAP_PROFILE=path writes one at exit. Returns false, with a message naming the path and
 // the reason in `*error` (when not null), if the file cannot be written; never throws.
 bool write_heap_profile(const std::string& path, std::string* error = nullptr);
+// The same profile as bytes (gzip), for serving it without a file (nebula::debug_server). Empty
+// when tracking is compiled out. Throws std::bad_alloc when out of memory.
+std::string heap_profile();
 
 // What sampling costs and what it dropped, for the panel's overhead row and for tests.
 struct SamplingStats {
