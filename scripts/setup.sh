@@ -16,7 +16,6 @@ packages=(
   libdw-dev zlib1g-dev golang-go libunwind-dev
   libcpp-httplib-dev prometheus
   valgrind
-  libcpp-httplib-dev
 )
 case "${1:-}" in
   "") ;;
