@@ -23,6 +23,7 @@ int run_headless(const DemoOptions& options, DemoSession& session) {
     const bool color = stdout_wants_color();
     const auto frames_per_table = static_cast<long>(kFramesPerSecond);
     const auto start = std::chrono::steady_clock::now();
+    bool output_closed = false;
     for (long frame = 1; frame <= frames; ++frame) {
         const double seconds = static_cast<double>(frame) / kFramesPerSecond;
         session.advance(seconds);
@@ -35,16 +36,24 @@ int run_headless(const DemoOptions& options, DemoSession& session) {
                        frame, seconds, world.scenario().name, world.chunks().count(),
                        world.chunks().view_distance(),
                        memory_table(session.budget(), color, &session.leak_watch()));
-            std::fflush(stdout);
+            // A closed reader ends the run as SIGPIPE would, which the memory server ignores.
+            if (std::fflush(stdout) != 0) {
+                output_closed = true;
+                break;
+            }
         }
     }
     session.summary().wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (options.show_sites) {
+    if (options.show_sites && !output_closed) {
         fmt::print("\n{}", sites_table(session.budget()));
     }
     session.finish_capture();
     write_requested_snapshot(options.snapshot_path, session.budget());
+    if (output_closed) {
+        std::fputs("nebula-demo: standard output closed; the run stops here\n", stderr);
+        return 1;
+    }
     fmt::print("\n{}", summary_text(session.summary(), session.budget()));
     std::fflush(stdout);  // before the budget's peak log on stderr
     return 0;
