@@ -418,7 +418,7 @@ class BadInput(Scratch):
         self.assert_rejected("check", good, "--baseline", path, names=path,
                              mentions="allocator_bytes")
         self.assert_rejected("diff", good, path, names=path, mentions="allocator_bytes")
-        # Fields newer than the design's schema are read where present, not required.
+        # Fields newer than docs/design.md's schema are read where present, not required.
         newer_fields = self.snapshot()
         for key in ("tracked_total_bytes", "tracked_peak_bytes", "total_budget_bytes",
                     "warning_threshold"):
