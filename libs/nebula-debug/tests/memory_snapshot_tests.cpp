@@ -1,8 +1,8 @@
 // write_memory_snapshot(): the document's keys and values, and a path that cannot be written.
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/gpu_memory.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
-#include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 

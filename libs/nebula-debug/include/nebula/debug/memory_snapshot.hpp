@@ -2,7 +2,7 @@
 // regression report reads (tools/nebula-memreport check, nebula-demo --snapshot).
 #pragma once
 
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include <cstddef>
 #include <string>
