@@ -1,6 +1,8 @@
 // The cold side of the per-thread counters: the registry of live threads, the shared totals that
 // publishing and exited threads feed, and the readers that fold everything into AllocatorStats.
-#include <nebula/debug/allocation_sites.hpp>
+#include "thread_registry.hpp"
+
+#include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
 #include <array>
@@ -426,6 +428,23 @@ bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcep
     return true;
 }
 
+std::size_t registry_overhead_bytes() noexcept {
+    std::lock_guard lock(g_registry_lock);
+    std::int64_t held_bytes = 0;
+    for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        held_bytes += kCacheRoom - thread->cache.room.load(kRelaxed) +
+                      thread->quarantine.held_bytes.load(kRelaxed);
+    }
+    return g_pool_bytes + static_cast<std::size_t>(held_bytes);
+}
+
+void restart_sampling_countdowns() noexcept {
+    std::lock_guard lock(g_registry_lock);
+    for (ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        thread->sampler.bytes_until_sample.store(sites::first_gap_after_change(), kRelaxed);
+    }
+}
+
 bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
     ThreadCounters* thread =
         count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,
@@ -516,49 +535,6 @@ void reset_allocator_peak() noexcept {
     detail::g_process_totals.peak_bytes.store(
         std::max<std::int64_t>(detail::sum(snapshots.data(), tag_count).current_bytes, 0),
         std::memory_order_relaxed);
-}
-
-std::size_t tracking_overhead_bytes() noexcept {
-    std::size_t pool_bytes;
-    std::int64_t cached_bytes = 0;
-    {
-        std::lock_guard lock(detail::g_registry_lock);
-        pool_bytes = detail::g_pool_bytes;
-        for (const detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
-             thread = thread->next) {
-            cached_bytes += detail::kCacheRoom -
-                            thread->cache.room.load(std::memory_order_relaxed) +
-                            thread->quarantine.held_bytes.load(std::memory_order_relaxed);
-        }
-    }
-    std::size_t live_allocations = allocator_stats().live_allocations();
-    std::size_t own_bytes = 0;
-    for (const std::string_view name : {kTrackerTagName, kTrackerSymbolsTagName}) {
-        MemoryTag tag;
-        if (find_memory_tag(name, tag)) {
-            const AllocatorStats own = allocator_stats(tag);
-            own_bytes += own.allocated_bytes;
-            live_allocations += own.live_allocations();
-        }
-    }
-    return live_allocations * kBlockHeaderBytes + pool_bytes + detail::aligned_table::bytes() +
-           detail::sites::table_stats().bytes + own_bytes + static_cast<std::size_t>(cached_bytes);
-}
-
-void set_sampling_interval(std::size_t mean_bytes) noexcept {
-    detail::sites::set_interval(mean_bytes);
-    // Every thread's countdown restarts at once, each from a draw of its own: one that was off
-    // (counting down kOffRecheckBytes) would otherwise sample again only after tens of MiB.
-    std::lock_guard lock(detail::g_registry_lock);
-    for (detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
-         thread = thread->next) {
-        thread->sampler.bytes_until_sample.store(detail::sites::first_gap_after_change(),
-                                                 std::memory_order_relaxed);
-    }
-}
-
-std::size_t sampling_interval() noexcept {
-    return detail::sites::interval();
 }
 
 void release_cached_blocks() noexcept {

@@ -1,7 +1,7 @@
 // Drawing the gaps between samples, and recording a sample: the stack, unwound from the
 // allocation itself (platform::capture_stack; docs/benchmarks.md has the unwinders measured),
 // goes to the stack table with the sample's weight. Symbols are not looked up here: that happens
-// when sites are read (allocation_sites.cpp), off the allocation path.
+// when sites are read (report/allocation_sites.cpp), off the allocation path.
 #include "sampler.hpp"
 
 #include <nebula/debug/allocation_sites.hpp>
