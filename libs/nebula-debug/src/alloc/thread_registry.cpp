@@ -253,10 +253,6 @@ void retire_other_threads_in_child() noexcept {
     }
     g_registry_lock.unlock();
 }
-[[maybe_unused]] const bool g_allocator_survives_fork =
-    (platform::call_around_fork(lock_allocator_for_fork, unlock_allocator_in_parent,
-                                retire_other_threads_in_child),
-     true);
 
 // Gives the calling thread counters of its own from the pool and lists them in the registry;
 // null when the pool cannot grow, and the thread then counts into the shared totals.
@@ -426,6 +422,11 @@ bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcep
     }
     empty_cache(thread.cache, kCacheRoom);
     return true;
+}
+
+void install_fork_handlers() noexcept {
+    platform::call_around_fork(lock_allocator_for_fork, unlock_allocator_in_parent,
+                               retire_other_threads_in_child);
 }
 
 std::size_t registry_overhead_bytes() noexcept {

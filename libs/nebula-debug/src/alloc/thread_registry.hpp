@@ -1,5 +1,5 @@
-// What the registry of live threads (thread_registry.cpp) tells the cold readers above the hot
-// path: the overhead figure and the sampling settings.
+// The registry of live threads (thread_registry.cpp), as the cold side sees it: its fork
+// handlers, its share of the overhead figure, and the sampling countdowns it holds.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +9,10 @@
 NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
+
+// Holds every lock the allocator takes across fork() and retires, in the child, the threads
+// fork() did not copy (thread_registry.cpp says why). A start-up step (start_up.cpp).
+void install_fork_handlers() noexcept;
 
 // The threads' counters' pool, and the blocks every live thread holds in its block cache and
 // its quarantine: the registry's share of tracking_overhead_bytes().

@@ -142,7 +142,6 @@ std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::siz
     return named;
 }
 
-// NEBULA_HEAP_PROFILE=path: a profile written as the process exits, registered before main.
 void write_profile_at_exit() {
     const char* path = options::text(options::Option::heap_profile);
     std::string error;
@@ -150,10 +149,6 @@ void write_profile_at_exit() {
         std::fprintf(stderr, "nebula-debug: NEBULA_HEAP_PROFILE: %s\n", error.c_str());
     }
 }
-[[maybe_unused]] const bool g_profile_at_exit_registered = [] {
-    return options::text(options::Option::heap_profile) != nullptr &&
-           std::atexit(write_profile_at_exit) == 0;
-}();
 
 }  // namespace
 
@@ -167,6 +162,12 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
         return {};
     }
     return top_live_sites(&found, max_sites);
+}
+
+void detail::write_heap_profile_at_exit_if_asked() noexcept {
+    if (options::text(options::Option::heap_profile) != nullptr) {
+        std::atexit(write_profile_at_exit);
+    }
 }
 
 bool write_heap_profile(const std::string& path, std::string* error) {

@@ -22,6 +22,10 @@ namespace nebula::debug::detail {
 // AllocationSite's counts are read through it.
 std::size_t rounded_estimate(double estimate) noexcept;
 
+// NEBULA_HEAP_PROFILE=path: has write_heap_profile(path) run as the process exits. A start-up
+// step (start_up.cpp); defined beside write_heap_profile (allocation_sites.cpp).
+void write_heap_profile_at_exit_if_asked() noexcept;
+
 // The profile.proto message, uncompressed, of `sites` as they are (their frames start where the
 // profile's stacks start): sample types alloc_objects/count, alloc_space/bytes,
 // inuse_objects/count, inuse_space/bytes, samples/count (default inuse_space), one sample per site

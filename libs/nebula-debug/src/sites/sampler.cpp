@@ -52,21 +52,6 @@ std::int64_t next_gap(SamplerState& state) noexcept {
     return gap_from(uniform(state));
 }
 
-// The environment is read, and the unwinder loaded, during static initialisation: before main,
-// whatever the order of the static initialisers that allocate. With sampling off the unwinder is
-// loaded only if it is turned on later (by the first capture).
-[[maybe_unused]] const bool g_configured = [] {
-    g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
-    g_seed = options::value(options::Option::sampling_seed);
-    if (g_interval.load(std::memory_order_relaxed) != 0) {
-        // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
-        const MemoryScope scope(kTrackerTagName);
-        void* frames[4];
-        platform::capture_stack(frames, 4);
-    }
-    return true;
-}();
-
 // Un-sampling: a block of `size` bytes is sampled with probability 1 - exp(-size / mean).
 double weight_of(std::uint64_t size, std::size_t mean) noexcept {
     return 1.0 / -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
@@ -129,6 +114,17 @@ void forget_sample(const void* block) noexcept {
 void forget_sample_if_any(const void* block) noexcept {
     if (any_live_samples()) {
         remove_sample(block);
+    }
+}
+
+void configure_sampling() noexcept {
+    g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
+    g_seed = options::value(options::Option::sampling_seed);
+    if (g_interval.load(std::memory_order_relaxed) != 0) {
+        // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
+        const MemoryScope scope(kTrackerTagName);
+        void* frames[4];
+        platform::capture_stack(frames, 4);
     }
 }
 
