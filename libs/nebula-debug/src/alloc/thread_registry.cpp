@@ -329,25 +329,36 @@ struct TagSnapshot {
     std::uint64_t allocated_bytes = 0;
 };
 
+// What the shared totals hold for `tag`: published bytes, and the counts of exited threads.
+// Called with the registry lock held.
+TagSnapshot shared_snapshot(std::uint16_t tag) noexcept {
+    const SharedTotals& totals = g_tag_totals[tag];
+    return {totals.published_bytes.load(kRelaxed), totals.retired_allocations.load(kRelaxed),
+            totals.retired_deallocations.load(kRelaxed),
+            totals.retired_allocated_bytes.load(kRelaxed)};
+}
+
+// Adds what a live thread has not published for `tag`, lifting the peaks to what it saw first.
+// Called with the registry lock held.
+void add_thread_counters(TagSnapshot& snapshot, const ThreadCounters& thread,
+                         std::uint16_t tag) noexcept {
+    const TagCounters& counters = thread.tags[tag];
+    raise_peak_to_unpublished_peak(tag, counters, thread.publish_marks[tag]);
+    snapshot.current_bytes += counters.unpublished_bytes.load(kRelaxed);
+    snapshot.allocations += counters.allocations.load(kRelaxed);
+    snapshot.deallocations += counters.deallocations.load(kRelaxed);
+    snapshot.allocated_bytes += counters.allocated_bytes.load(kRelaxed);
+}
+
 // Folds shared totals and every live thread's counters for tags [first, first + count).
 void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexcept {
     std::lock_guard lock(g_registry_lock);
     for (std::uint16_t i = 0; i < count; ++i) {
-        const SharedTotals& totals = g_tag_totals[first + i];
-        out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
-                  totals.retired_allocations.load(std::memory_order_relaxed),
-                  totals.retired_deallocations.load(std::memory_order_relaxed),
-                  totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
+        out[i] = shared_snapshot(static_cast<std::uint16_t>(first + i));
     }
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::uint16_t i = 0; i < count; ++i) {
-            const TagCounters& counters = thread->tags[first + i];
-            raise_peak_to_unpublished_peak(static_cast<std::uint16_t>(first + i), counters,
-                                           thread->publish_marks[first + i]);
-            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
-            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
-            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
-            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
+            add_thread_counters(out[i], *thread, static_cast<std::uint16_t>(first + i));
         }
     }
 }
@@ -358,14 +369,7 @@ void fold_tag_list(const MemoryTag* tags, std::size_t count, std::uint32_t regis
                    TagSnapshot* out) noexcept {
     std::lock_guard lock(g_registry_lock);
     for (std::size_t i = 0; i < count; ++i) {
-        out[i] = {};
-        if (tags[i].index < registered) {
-            const SharedTotals& totals = g_tag_totals[tags[i].index];
-            out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
-                      totals.retired_allocations.load(std::memory_order_relaxed),
-                      totals.retired_deallocations.load(std::memory_order_relaxed),
-                      totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
-        }
+        out[i] = tags[i].index < registered ? shared_snapshot(tags[i].index) : TagSnapshot{};
     }
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::size_t i = 0; i < count; ++i) {
@@ -373,12 +377,7 @@ void fold_tag_list(const MemoryTag* tags, std::size_t count, std::uint32_t regis
             if (tag >= registered) {
                 continue;
             }
-            const TagCounters& counters = thread->tags[tag];
-            raise_peak_to_unpublished_peak(tag, counters, thread->publish_marks[tag]);
-            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
-            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
-            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
-            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
+            add_thread_counters(out[i], *thread, tag);
         }
     }
 }
