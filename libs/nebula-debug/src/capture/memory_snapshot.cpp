@@ -26,10 +26,12 @@ nlohmann::ordered_json subsystems_json(const MemoryBudget& budget) {
             allocator_bytes = allocator_stats(tag).allocated_bytes;
             gpu = gpu_stats(tag);
         }
+        const std::size_t warns_past = budget.warning_threshold_bytes(memory.budget_bytes);
         rows.push_back({{"name", name},
                         {"current_bytes", memory.current_bytes},
                         {"peak_bytes", memory.peak_bytes},
                         {"budget_bytes", memory.budget_bytes},
+                        {"warning_threshold_bytes", warns_past},
                         {"allocator_bytes", allocator_bytes},
                         {"allocation_count", memory.allocation_count},
                         {"gpu_bytes", gpu.allocated_bytes},
@@ -135,6 +137,8 @@ std::string memory_snapshot_json(const MemoryBudget& budget) {
     document["tracked_total_bytes"] = budget.total_current();
     document["tracked_peak_bytes"] = budget.total_peak();
     document["total_budget_bytes"] = budget.total_budget();
+    // The total warns past its budget itself, not past a fraction of it.
+    document["total_warning_threshold_bytes"] = budget.total_budget();
     // A float: rounded so that 0.85 reads 0.85, not 0.8500000238418579.
     document["warning_threshold"] =
         std::round(static_cast<double>(budget.warning_threshold()) * 1e6) / 1e6;

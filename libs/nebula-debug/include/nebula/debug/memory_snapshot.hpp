@@ -14,17 +14,23 @@ inline constexpr std::size_t kSnapshotSites = 20;
 // Writes `budget`'s subsystems, the allocator's statistics and the process's resident memory to
 // `path` as JSON (UTF-8, replacing the file):
 //
-//   {"subsystems": [{"name", "current_bytes", "peak_bytes", "budget_bytes", "allocator_bytes",
-//                    "allocation_count", "gpu_bytes", "gpu_peak_bytes", "gpu_budget_bytes",
-//                    "frame_allocations", "frame_allocated_bytes", "churn_budget"}, ...],
-//                                                         sorted by name; allocator_bytes and
+//   {"subsystems": [{"name", "current_bytes", "peak_bytes", "budget_bytes",
+//                    "warning_threshold_bytes", "allocator_bytes", "allocation_count",
+//                    "gpu_bytes", "gpu_peak_bytes", "gpu_budget_bytes", "frame_allocations",
+//                    "frame_allocated_bytes", "churn_budget"}, ...],
+//                                                         sorted by name; warning_threshold_bytes
+//                                                         is where the row starts to warn
+//                                                         (MemoryBudget::warning_threshold_bytes);
+//                                                         allocator_bytes and
 //                                                         gpu_bytes are what the allocator and
 //                                                         track_gpu_allocation hold under the tag
 //                                                         of the subsystem's name (0 when none);
 //                                                         frame_* the last end_frame()'s churn
 //    "tracked_total_bytes", "tracked_peak_bytes",          the budget's total_current() and
 //                                                         total_peak()
-//    "total_budget_bytes", "warning_threshold",
+//    "total_budget_bytes", "total_warning_threshold_bytes",  where the total starts to warn:
+//                                                         its budget itself
+//    "warning_threshold",
 //    "allocator": {"tracking_enabled", "allocated_bytes", "peak_allocated_bytes",
 //                  "allocation_count", "deallocation_count", "untagged_bytes",
 //                  "tracking_overhead_bytes",
