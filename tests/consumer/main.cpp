@@ -1,4 +1,5 @@
-// Uses the public API exactly as design.md's contract spells it; exits non-zero on a wrong number.
+// Uses the public API exactly as docs/design.md's contract spells it; exits non-zero on a wrong
+// number.
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 

@@ -156,6 +156,14 @@ class OnTheDemosFiles(Scratch):
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         self.assertEqual(table_row(result.stdout, "Tracked total")[-2:], ["OVER", "BUDGET"])
 
+    def test_the_snapshot_states_each_rows_threshold_as_the_tool_reads_it(self):
+        threshold = self.snapshot["warning_threshold"]
+        for row in self.snapshot["subsystems"]:
+            self.assertEqual(row["warning_threshold_bytes"],
+                             memreport.threshold_bytes(row["budget_bytes"], threshold), row)
+        self.assertEqual(self.snapshot["total_warning_threshold_bytes"],
+                         self.snapshot["total_budget_bytes"])
+
     def test_the_threshold_in_bytes_is_the_librarys(self):
         # Textures: reported by the world itself, so it holds bytes with tracking compiled out
         # too (Physics is read from the allocator's tag).
@@ -226,13 +234,60 @@ class CheckWordingAndPlot(Scratch):
 
     MIB = 1 << 20
 
-    def snapshot_with(self, peak, budget, threshold=0.8):
+    def snapshot_with(self, peak, budget, threshold=0.8, **fields):
+        """A snapshot of one row, Textures; `fields` are the row's (warning_threshold_bytes)
+        or the document's (tracked_total_bytes, ...) beyond the oldest schema's."""
         row = {"name": "Textures", "current_bytes": 1000, "peak_bytes": peak,
                "budget_bytes": budget, "allocator_bytes": 1000, "allocation_count": 1}
+        if "warning_threshold_bytes" in fields:
+            row["warning_threshold_bytes"] = fields.pop("warning_threshold_bytes")
         document = {"subsystems": [row], "warning_threshold": threshold,
                     "allocator": {key: 0 for key in memreport.ALLOCATOR_KEYS},
-                    "resident": {key: 0 for key in memreport.RESIDENT_KEYS}}
+                    "resident": {key: 0 for key in memreport.RESIDENT_KEYS}, **fields}
         return self.write("snapshot.json", json.dumps(document))
+
+    def test_a_row_warns_where_the_snapshot_says(self):
+        # The library's own threshold in bytes decides, not one worked out here from the
+        # fraction (0.8 of 4 MiB would be 3355443).
+        budget = 4 * self.MIB
+        stated = self.snapshot_with(2000, budget, warning_threshold_bytes=1000)
+        result = run("check", stated, "--bytes")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertEqual(table_row(result.stdout, "Textures")[3], "1000")
+        self.assertIn("Textures peaked at 2000, past the warning threshold 1000 ",
+                      result.stdout)
+        at_budget = self.snapshot_with(int(budget * 0.9), budget, warning_threshold_bytes=budget)
+        self.assertEqual(run("check", at_budget).returncode, 0)
+
+    def test_a_snapshot_without_thresholds_in_bytes_has_them_worked_out(self):
+        # Written before warning_threshold_bytes: floor(budget x 0.8), as the library would.
+        budget = 4 * self.MIB
+        for peak, status in ((budget * 4 // 5, 0), (budget * 4 // 5 + 1, 1)):
+            result = run("check", self.snapshot_with(peak, budget), "--bytes")
+            self.assertEqual(result.returncode, status, result.stdout + result.stderr)
+            self.assertEqual(table_row(result.stdout, "Textures")[3], str(budget * 4 // 5))
+
+    def test_a_budgets_config_overrides_the_snapshots_threshold(self):
+        budget = 4 * self.MIB
+        snapshot = self.snapshot_with(int(budget * 0.9), budget, warning_threshold_bytes=budget)
+        threshold = self.write("threshold.toml", "[memory]\nwarning_threshold = 0.85\n")
+        result = run("check", snapshot, "--budgets", threshold, "--bytes")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertEqual(table_row(result.stdout, "Textures")[3], str(budget * 85 // 100))
+        smaller = self.write("budget.toml", "[memory.budgets]\nTextures = 1000\n")
+        result = run("check", snapshot, "--budgets", smaller, "--bytes")
+        self.assertEqual(table_row(result.stdout, "Textures")[3], "800")  # floor(1000 x 0.8)
+
+    def test_the_tracked_total_warns_where_the_snapshot_says(self):
+        totals = {"tracked_total_bytes": 900, "tracked_peak_bytes": 900,
+                  "total_budget_bytes": 1000}
+        stated = self.snapshot_with(0, 0, total_warning_threshold_bytes=800, **totals)
+        result = run("check", stated, "--bytes")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("PAST WARNING THRESHOLD", " ".join(table_row(result.stdout,
+                                                                   "Tracked total")))
+        # Without the field the total warns past its budget itself, as the library does.
+        self.assertEqual(run("check", self.snapshot_with(0, 0, **totals)).returncode, 0)
 
     def test_between_the_threshold_and_the_budget_is_not_over_budget(self):
         budget = 4 * self.MIB
@@ -388,7 +443,13 @@ class BadInput(Scratch):
                  "'subsystems[0].frame_allocations'"),
                 ("resident.json", {**self.snapshot(), "resident": []}, "'resident'"),
                 ("threshold.json", {**self.snapshot(), "warning_threshold": 7},
-                 "'warning_threshold'")):
+                 "'warning_threshold'"),
+                ("threshold_bytes.json", {**self.snapshot(), "subsystems": [
+                    {**self.snapshot()["subsystems"][0], "warning_threshold_bytes": -1}]},
+                 "'subsystems[0].warning_threshold_bytes' is -1, expected a count"),
+                ("total_threshold.json", {**self.snapshot(),
+                                          "total_warning_threshold_bytes": "4 GiB"},
+                 "'total_warning_threshold_bytes'")):
             path = self.write(name, json.dumps(document))
             self.assert_rejected("check", path, names=path, mentions=mentions)
             self.assert_rejected("diff", path, path, names=path, mentions=mentions)
@@ -418,11 +479,13 @@ class BadInput(Scratch):
         self.assert_rejected("check", good, "--baseline", path, names=path,
                              mentions="allocator_bytes")
         self.assert_rejected("diff", good, path, names=path, mentions="allocator_bytes")
-        # Fields newer than the design's schema are read where present, not required.
+        # Fields newer than docs/design.md's schema are read where present, not required.
         newer_fields = self.snapshot()
         for key in ("tracked_total_bytes", "tracked_peak_bytes", "total_budget_bytes",
-                    "warning_threshold"):
+                    "total_warning_threshold_bytes", "warning_threshold"):
             newer_fields.pop(key, None)
+        for row in newer_fields["subsystems"]:
+            row.pop("warning_threshold_bytes", None)
         path = self.write("design-minimum.json", json.dumps(newer_fields))
         self.assertIn(run("check", path).returncode, (0, 1))
 

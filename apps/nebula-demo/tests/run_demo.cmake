@@ -1,79 +1,153 @@
-# Runs nebula-demo and checks how it ended; a CTest test runs it with `cmake -P`.
-#   PROGRAM        the demo
-#   ARGS           its arguments, separated by "@@" (CTest would split a ';' list)
-#   EXPECT_EXIT    the exit status it must return
-#   STDOUT_MATCH   "@@"-separated regular expressions that must all match standard output
-#   STDERR_MATCH   the same for standard error
-#   LAUNCHER       optional: a command the demo runs under ("@@"-separated), e.g. xvfb-run
-#   EXPECT_ROWS    optional: "@@"-separated subsystem names that must each appear as a row of
-#                  the terminal table (name, memory columns, usage bar and percentage)
-#   MIN_TABLES     optional: how many tables standard output must hold at least
-#   FRESH_FILE     optional: a file deleted before the run (so a stale one cannot pass THEN)
-#   THEN           optional: a command ("@@"-separated) that must exit 0 afterwards
-# A crash (a signal rather than an exit status) always fails, whatever EXPECT_EXIT says.
-foreach(variable PROGRAM EXPECT_EXIT)
+# Runs one test of demo_tests.txt (the table says what each field means) and checks how the demo
+# ended; a CTest test runs it with `cmake -P`.
+#   TABLE     demo_tests.txt
+#   TEST      the test's name in it
+#   PROGRAM   the demo
+#   IF_<condition>, and the values the table's @NAME@ stand for, from CMakeLists.txt
+# A crash (a signal rather than an exit status) always fails, whatever `exit` says.
+cmake_minimum_required(VERSION 3.25)
+foreach(variable TABLE TEST PROGRAM)
   if(NOT DEFINED ${variable})
     message(FATAL_ERROR "run_demo.cmake needs -D${variable}=...")
   endif()
 endforeach()
 
-foreach(list ARGS STDOUT_MATCH STDERR_MATCH LAUNCHER THEN EXPECT_ROWS)
-  string(REPLACE "@@" ";" ${list} "${${list}}")
+# The test's fields, in order, as field_<i>_key and field_<i>_value. The table is read line by
+# line with string(FIND), never as a CMake list: a regular expression may hold brackets and
+# semicolons, which a list would split on or keep together.
+file(READ "${TABLE}" rest)
+set(field_count 0)
+set(in_test FALSE)
+set(found FALSE)
+while(NOT rest STREQUAL "")
+  string(FIND "${rest}" "\n" end)
+  if(end EQUAL -1)
+    set(line "${rest}")
+    set(rest "")
+  else()
+    string(SUBSTRING "${rest}" 0 ${end} line)
+    math(EXPR end "${end} + 1")
+    string(SUBSTRING "${rest}" ${end} -1 rest)
+  endif()
+  if(line MATCHES "^[[]([a-z_]+)[]]")
+    set(in_test FALSE)
+    if(CMAKE_MATCH_1 STREQUAL TEST)
+      set(in_test TRUE)
+      set(found TRUE)
+    endif()
+  elseif(in_test AND line MATCHES "^(([a-z_]+)[?] +)?([a-z]+) +(.*)$")
+    set(condition "${CMAKE_MATCH_2}")
+    set(key "${CMAKE_MATCH_3}")
+    set(value "${CMAKE_MATCH_4}")
+    if(condition AND NOT IF_${condition})
+      continue()
+    endif()
+    string(CONFIGURE "${value}" value @ONLY)
+    set(field_${field_count}_key "${key}")
+    set(field_${field_count}_value "${value}")
+    math(EXPR field_count "${field_count} + 1")
+  elseif(in_test AND NOT line MATCHES "^(#.*)?$")
+    message(FATAL_ERROR "${TABLE}: [${TEST}]: cannot read the line '${line}'")
+  endif()
+endwhile()
+if(NOT found)
+  message(FATAL_ERROR "${TABLE} has no test [${TEST}]")
+endif()
+if(field_count EQUAL 0)
+  message(FATAL_ERROR "${TABLE}: [${TEST}] has no fields")
+endif()
+math(EXPR last "${field_count} - 1")
+
+# What to run.
+set(launcher "")
+set(arguments "")
+set(expected_exit "")
+foreach(i RANGE ${last})
+  set(key "${field_${i}_key}")
+  set(value "${field_${i}_value}")
+  if(key STREQUAL "needs")
+    string(REGEX MATCH "^([a-z_]+) +(.*)$" needs "${value}")
+    if(NOT IF_${CMAKE_MATCH_1})
+      # The marker CMakeLists.txt gives CTest as SKIP_REGULAR_EXPRESSION.
+      message(STATUS "nebula-demo test skipped: ${CMAKE_MATCH_2}")
+      return()
+    endif()
+  elseif(key STREQUAL "run")
+    separate_arguments(arguments UNIX_COMMAND "${value}")
+  elseif(key STREQUAL "exit")
+    set(expected_exit "${value}")
+  elseif(key STREQUAL "env")
+    separate_arguments(env UNIX_COMMAND "${value}")
+    list(PREPEND launcher ${CMAKE_COMMAND} -E env ${env})
+  elseif(key STREQUAL "launcher")
+    separate_arguments(command UNIX_COMMAND "${value}")
+    list(APPEND launcher ${command})
+  elseif(key STREQUAL "fresh")
+    file(REMOVE "${value}")
+  elseif(NOT key MATCHES "^(stdout|stderr|rows|tables|then)$")
+    message(FATAL_ERROR "${TABLE}: [${TEST}]: no field '${key}'")
+  endif()
 endforeach()
-if(FRESH_FILE)
-  file(REMOVE "${FRESH_FILE}")
+if(expected_exit STREQUAL "")
+  message(FATAL_ERROR "${TABLE}: [${TEST}] says no exit status")
 endif()
 
 execute_process(
-  COMMAND ${LAUNCHER} ${PROGRAM} ${ARGS}
+  COMMAND ${launcher} ${PROGRAM} ${arguments}
   RESULT_VARIABLE status
   OUTPUT_VARIABLE stdout
   ERROR_VARIABLE stderr
   TIMEOUT 240)
 
-string(REPLACE ";" " " command_line "${LAUNCHER} ${PROGRAM} ${ARGS}")
+string(REPLACE ";" " " command_line "${launcher} ${PROGRAM} ${arguments}")
 set(report "command: ${command_line}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}")
 
 if(NOT status MATCHES "^[0-9]+$")
   message(FATAL_ERROR "nebula-demo did not exit normally (${status})\n${report}")
 endif()
-if(NOT status EQUAL EXPECT_EXIT)
-  message(FATAL_ERROR "exit status ${status}, expected ${EXPECT_EXIT}\n${report}")
+if(NOT status EQUAL expected_exit)
+  message(FATAL_ERROR "exit status ${status}, expected ${expected_exit}\n${report}")
 endif()
-foreach(pattern IN LISTS STDOUT_MATCH)
-  if(NOT stdout MATCHES "${pattern}")
-    message(FATAL_ERROR "standard output does not match '${pattern}'\n${report}")
-  endif()
-endforeach()
-foreach(pattern IN LISTS STDERR_MATCH)
-  if(NOT stderr MATCHES "${pattern}")
-    message(FATAL_ERROR "standard error does not match '${pattern}'\n${report}")
-  endif()
-endforeach()
 
+# What it must have printed, and what must hold afterwards, in the table's order.
 # A row: the name at the start of a line, then memory values ("12.5 MB", "+4.0 KB", "N/A"),
 # then the usage bar and its percentage.
 set(memory_value "[+-]?[0-9.]+ [KMG]?B")
-foreach(name IN LISTS EXPECT_ROWS)
-  set(row "\n${name}( +(${memory_value}|N/A))+ +\\[[#.]+\\] +[0-9]+\\.[0-9]%")
-  if(NOT stdout MATCHES "${row}")
-    message(FATAL_ERROR "no table row for ${name} in standard output\n${report}")
+foreach(i RANGE ${last})
+  set(key "${field_${i}_key}")
+  set(value "${field_${i}_value}")
+  if(key MATCHES "^(stdout|stderr)$")
+    string(REPLACE "\\n" "\n" pattern "${value}")
+    set(output "${${key}}")
+    set(stream "standard output")
+    if(key STREQUAL "stderr")
+      set(stream "standard error")
+    endif()
+    if(NOT output MATCHES "${pattern}")
+      message(FATAL_ERROR "${stream} does not match '${value}'\n${report}")
+    endif()
+  elseif(key STREQUAL "rows")
+    separate_arguments(names UNIX_COMMAND "${value}")
+    foreach(name IN LISTS names)
+      set(row "\n${name}( +(${memory_value}|N/A))+ +\\[[#.]+\\] +[0-9]+\\.[0-9]%")
+      if(NOT stdout MATCHES "${row}")
+        message(FATAL_ERROR "no table row for ${name} in standard output\n${report}")
+      endif()
+    endforeach()
+  elseif(key STREQUAL "tables")
+    string(REGEX MATCHALL "Tracked Total: " tables "${stdout}")
+    list(LENGTH tables table_count)
+    if(table_count LESS value)
+      message(FATAL_ERROR "${table_count} tables printed, expected at least ${value}\n${report}")
+    endif()
+  elseif(key STREQUAL "then")
+    separate_arguments(command UNIX_COMMAND "${value}")
+    execute_process(COMMAND ${command} RESULT_VARIABLE then_status OUTPUT_VARIABLE then_output
+                    ERROR_VARIABLE then_output)
+    if(NOT then_status EQUAL 0)
+      message(FATAL_ERROR "check failed (${then_status}): ${then_output}\n${report}")
+    endif()
+    message(STATUS "${then_output}")
   endif()
 endforeach()
-if(MIN_TABLES)
-  string(REGEX MATCHALL "Tracked Total: " tables "${stdout}")
-  list(LENGTH tables table_count)
-  if(table_count LESS MIN_TABLES)
-    message(FATAL_ERROR "${table_count} tables printed, expected at least ${MIN_TABLES}\n${report}")
-  endif()
-endif()
-
-if(THEN)
-  execute_process(COMMAND ${THEN} RESULT_VARIABLE then_status OUTPUT_VARIABLE then_output
-                  ERROR_VARIABLE then_output)
-  if(NOT then_status EQUAL 0)
-    message(FATAL_ERROR "check failed (${then_status}): ${then_output}\n${report}")
-  endif()
-  message(STATUS "${then_output}")
-endif()
 message(STATUS "${command_line}: exit ${status} as expected")

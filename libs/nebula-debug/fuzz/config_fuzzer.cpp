@@ -1,7 +1,7 @@
 // libFuzzer target for the budgets config loader: any bytes go to load_budget_config_string,
 // which must neither crash nor trip ASan/UBSan, and must leave the budget in a state its own
 // rules allow. Built by the fuzz preset (NEBULA_BUILD_FUZZERS); scripts/fuzz.sh runs it.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>

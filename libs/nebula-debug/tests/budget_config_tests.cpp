@@ -1,6 +1,6 @@
 // The TOML budgets config: every key applied, sizes and units, and every kind of bad input
 // reported with its file and line while the values in force stay.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include "log_capture.hpp"
 

@@ -1,6 +1,6 @@
 // Budget rows and tags meet only by equal names: a report() or MemoryScope name that resembles a
 // budget row without being one is logged once, naming the row.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gmock/gmock.h>

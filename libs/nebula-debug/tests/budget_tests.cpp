@@ -1,6 +1,6 @@
 // MemoryBudget: rows, peaks, exact thresholds, warnings once per crossing, pressure callbacks,
 // thread safety, defaults and format_memory.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "log_capture.hpp"

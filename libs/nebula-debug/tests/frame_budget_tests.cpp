@@ -1,7 +1,7 @@
 // MemoryBudget's per-frame view: churn per subsystem from the tracker's counts, churn budgets and
 // GPU budgets warning once per crossing, GPU pressure callbacks with the GPU figures.
 #include <nebula/debug/gpu_memory.hpp>
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "log_capture.hpp"

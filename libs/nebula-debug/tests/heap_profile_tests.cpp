@@ -1,7 +1,7 @@
 // The pprof heap profile: read back with a protobuf decoder of its own (a test must not trust the
 // encoder it checks), and files that cannot be written. check_pprof.cmake has `go tool pprof`
 // read one too.
-#include "sites/heap_profile.hpp"
+#include "report/heap_profile.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 #endif
 
+namespace nd = nebula::debug;
 namespace detail = nebula::debug::detail;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -261,23 +263,39 @@ std::filesystem::path temporary_path(const std::string& name) {
     return std::filesystem::temp_directory_path() / (name + "-" + unique);
 }
 
-std::vector<detail::ProfileSite> known_sites() {
+std::vector<nd::AllocationSite> known_sites() {
     return {
         {.frames = {"leak_meshes", "build_mesh", "main"},
          .tag = "Meshes",
-         .live_allocations = 2.6,
-         .live_bytes = 3 * kMiB,
-         .allocated_allocations = 6.4,
-         .allocated_bytes = 6 * kMiB + 0.5,
-         .live_samples = 7},
+         .live_bytes = 3 * 1024 * 1024,
+         .live_allocations = detail::rounded_estimate(2.6),
+         .allocated_bytes = detail::rounded_estimate(6 * kMiB + 0.5),
+         .live_samples = 7,
+         .lines = {},
+         .system_frames = {},
+         .allocated_allocations = detail::rounded_estimate(6.4)},
         {.frames = {"load_texture", "main"},
          .tag = "Textures",
-         .live_allocations = 1,
          .live_bytes = 4096,
-         .allocated_allocations = 1,
+         .live_allocations = 1,
          .allocated_bytes = 4096,
-         .live_samples = 1},
+         .live_samples = 1,
+         .lines = {},
+         .system_frames = {},
+         .allocated_allocations = 1},
     };
+}
+
+// The estimates are scaled-up sample counts, read as whole numbers; a NaN or an estimate past
+// int64 must not reach llround, whose result is then unspecified.
+TEST(HeapProfile, EstimatesRoundToTheNearestWholeNumber) {
+    EXPECT_EQ(detail::rounded_estimate(2.6), 3u);
+    EXPECT_EQ(detail::rounded_estimate(6.4), 6u);
+    EXPECT_EQ(detail::rounded_estimate(0.5), 1u);
+    EXPECT_EQ(detail::rounded_estimate(-0.7), 0u);
+    EXPECT_EQ(detail::rounded_estimate(std::nan("")), 0u);
+    EXPECT_EQ(detail::rounded_estimate(1e30),
+              static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
 }
 
 TEST(HeapProfile, HoldsEachSiteAsASampleWithItsFramesValuesAndTag) {
@@ -331,20 +349,22 @@ TEST(HeapProfile, EmptySiteListIsStillAProfile) {
     EXPECT_EQ(profile.function_count, 0u);
 }
 
+// Estimates are rounded as sites are read (rounded_estimate); the profile holds int64 values.
 TEST(HeapProfile, NonFiniteAndHugeEstimatesStayInRange) {
-    const std::vector<detail::ProfileSite> sites = {
+    constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+    const std::vector<nd::AllocationSite> sites = {
         {.frames = {"f"},
          .tag = "",
-         .live_allocations = std::numeric_limits<double>::quiet_NaN(),
-         .live_bytes = 1e30,
-         .allocated_allocations = -1e30,
-         .allocated_bytes = std::numeric_limits<double>::infinity(),
-         .live_samples = std::numeric_limits<std::uint64_t>::max()}};
+         .live_bytes = detail::rounded_estimate(1e30),
+         .live_allocations = detail::rounded_estimate(std::numeric_limits<double>::quiet_NaN()),
+         .allocated_bytes = detail::rounded_estimate(std::numeric_limits<double>::infinity()),
+         .live_samples = std::numeric_limits<std::size_t>::max(),
+         .lines = {},
+         .system_frames = {},
+         .allocated_allocations = detail::rounded_estimate(-1e30)}};
     const Profile profile = decode(detail::encode_heap_profile(sites, 1));
     ASSERT_EQ(profile.samples.size(), 1u);
-    constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
-    EXPECT_THAT(profile.samples[0].values,
-                ElementsAre(std::numeric_limits<std::int64_t>::min(), kMax, 0, kMax, kMax));
+    EXPECT_THAT(profile.samples[0].values, ElementsAre(0, kMax, 0, kMax, kMax));
     EXPECT_THAT(profile.samples[0].labels, UnorderedElementsAre(std::pair("tag", "")));
 }
 

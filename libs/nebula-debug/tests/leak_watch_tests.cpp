@@ -1,6 +1,6 @@
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/leak_watch.hpp>
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "log_capture.hpp"

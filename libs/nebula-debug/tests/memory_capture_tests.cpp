@@ -1,7 +1,7 @@
 // MemoryCapture: the CSV's columns and rows, the sample interval, the resident columns' interval,
 // a subsystem that appears mid-run, no allocation per row, and files that cannot be written.
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/memory_capture.hpp>
-#include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "log_capture.hpp"

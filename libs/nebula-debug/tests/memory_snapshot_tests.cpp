@@ -1,8 +1,8 @@
 // write_memory_snapshot(): the document's keys and values, and a path that cannot be written.
 #include <nebula/debug/allocation_sites.hpp>
 #include <nebula/debug/gpu_memory.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
-#include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/process_memory.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -63,6 +63,10 @@ TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
     EXPECT_EQ(chunks["current_bytes"], 2 * kMiB);
     EXPECT_EQ(chunks["peak_bytes"], 3 * kMiB);
     EXPECT_EQ(chunks["budget_bytes"], 64 * kMiB);
+    // Where each row starts to warn, as the budget computes it: report tools need not.
+    EXPECT_EQ(chunks["warning_threshold_bytes"], budget.warning_threshold_bytes(64 * kMiB));
+    EXPECT_EQ(chunks["warning_threshold_bytes"], 57042534u);  // floor(64 MiB x 0.85)
+    EXPECT_EQ(audio["warning_threshold_bytes"], 0u);
     EXPECT_EQ(chunks["allocation_count"], 5u);
     if (nd::tracking_allocator_enabled()) {
         EXPECT_GE(chunks["allocator_bytes"].get<std::size_t>(), kMiB);
@@ -71,6 +75,7 @@ TEST(MemorySnapshot, HoldsSubsystemsAllocatorAndResidentMemory) {
         EXPECT_EQ(chunks["allocator_bytes"], 0u);
     }
     EXPECT_EQ(document["total_budget_bytes"], 512 * kMiB);
+    EXPECT_EQ(document["total_warning_threshold_bytes"], 512 * kMiB);  // the budget itself
     EXPECT_EQ(document["warning_threshold"], 0.85);
     for (const char* key :
          {"allocated_bytes", "peak_allocated_bytes", "allocation_count", "deallocation_count"}) {

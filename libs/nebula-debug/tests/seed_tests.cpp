@@ -1,5 +1,5 @@
-// The eight unit tests of the design note the tracker grew from (written for a Rust engine),
-// by their names.
+// The eight unit tests of the seed, the design note the tracker grew from (docs/design.md,
+// "Origins"), under the names the note gives them.
 #include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kMiB = 1024 * 1024;
 }
 
-TEST(Seed, test_allocator_tracks_total_bytes) {
+TEST(SeedNote, test_allocator_tracks_total_bytes) {
     const nd::AllocatorStats before = nd::allocator_stats();
     auto bytes = std::make_unique<std::vector<std::uint8_t>>(1024);
     escape(bytes->data());
@@ -35,7 +35,7 @@ TEST(Seed, test_allocator_tracks_total_bytes) {
     EXPECT_EQ(during.allocated_bytes - after.allocated_bytes, increase);
 }
 
-TEST(Seed, test_per_subsystem_tracking_accurate) {
+TEST(SeedNote, test_per_subsystem_tracking_accurate) {
     nd::MemoryBudget budget;
     budget.report("Chunks", 500'000'000, 200);
     EXPECT_EQ(budget.subsystem("Chunks")->current_bytes, 500'000'000u);
@@ -46,7 +46,7 @@ TEST(Seed, test_per_subsystem_tracking_accurate) {
     EXPECT_EQ(budget.subsystem("Chunks")->peak_bytes, 500'000'000u);
 }
 
-TEST(Seed, test_peak_tracks_maximum) {
+TEST(SeedNote, test_peak_tracks_maximum) {
     nd::MemoryBudget budget;
     budget.report("Meshes", 100 * kMiB, 1);
     budget.report("Meshes", 200 * kMiB, 1);
@@ -58,7 +58,7 @@ TEST(Seed, test_peak_tracks_maximum) {
     EXPECT_EQ(budget.subsystem("Meshes")->peak_bytes, 300 * kMiB);
 }
 
-TEST(Seed, test_warning_triggers_near_budget) {
+TEST(SeedNote, test_warning_triggers_near_budget) {
     nd::MemoryBudget budget;
     budget.set_warning_threshold(0.85f);
     budget.set_budget("Textures", 512 * kMiB);
@@ -70,7 +70,7 @@ TEST(Seed, test_warning_triggers_near_budget) {
     EXPECT_FALSE(budget.is_over_budget("Textures"));
 }
 
-TEST(Seed, test_display_shows_correct_values) {
+TEST(SeedNote, test_display_shows_correct_values) {
     nd::MemoryBudget budget;
     budget.report("Chunks", 123'456'789, 10);
     budget.report("Audio", 7'654'321, 3);
@@ -83,7 +83,7 @@ TEST(Seed, test_display_shows_correct_values) {
 
 // The seed's timing assertion is a benchmark here (bench/, "PairOf64Bytes"): CTest runs no timed
 // test. What stays deterministic is the memory the tracking adds: one header per live block.
-TEST(Seed, test_overhead_is_minimal) {
+TEST(SeedNote, test_overhead_is_minimal) {
     constexpr int kBlocks = 10'000;
     const SamplingPaused sampling_paused;
     const nd::AllocatorStats before = nd::allocator_stats();
@@ -111,7 +111,7 @@ TEST(Seed, test_overhead_is_minimal) {
               static_cast<std::size_t>(kBlocks));
 }
 
-TEST(Seed, test_concurrent_allocation_tracking) {
+TEST(SeedNote, test_concurrent_allocation_tracking) {
     constexpr int kThreads = 4;
     constexpr int kPerThread = 1000;
     std::vector<std::vector<std::unique_ptr<char[]>>> held(kThreads);
@@ -154,7 +154,7 @@ TEST(Seed, test_concurrent_allocation_tracking) {
     }
 }
 
-TEST(Seed, test_zero_budget_no_warning) {
+TEST(SeedNote, test_zero_budget_no_warning) {
     nd::MemoryBudget budget;
     budget.report("Audio", 100 * kMiB, 1);
     EXPECT_FALSE(budget.is_over_budget("Audio"));

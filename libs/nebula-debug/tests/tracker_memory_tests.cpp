@@ -1,8 +1,8 @@
 // The tracker's own memory (its tags kTrackerTagName and kTrackerSymbolsTagName) is tracking
 // overhead: never in the program's totals and peak, its sites or its snapshots' tags.
 #include <nebula/debug/allocation_sites.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
-#include <nebula/debug/memory_tracking.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <gtest/gtest.h>

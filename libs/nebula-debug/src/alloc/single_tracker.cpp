@@ -4,6 +4,8 @@
 // by dlopen) keeps its own tags and counters: its MemoryScope charges nothing, its
 // allocator_stats() reads another tracker's blocks or none. That cannot be repaired from inside,
 // so each copy checks at start-up whether it is the process's tracker and says loudly when not.
+#include "single_tracker.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -61,9 +63,11 @@ void warn_under_valgrind() noexcept {
     }
 }
 
-[[maybe_unused]] const bool g_checked_at_start_up =
-    (warn_unless_process_wide(), warn_under_valgrind(), true);
-
 }  // namespace
+
+void detail::check_single_tracker() noexcept {
+    warn_unless_process_wide();
+    warn_under_valgrind();
+}
 
 }  // namespace nebula::debug

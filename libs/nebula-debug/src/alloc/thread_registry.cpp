@@ -1,6 +1,8 @@
 // The cold side of the per-thread counters: the registry of live threads, the shared totals that
 // publishing and exited threads feed, and the readers that fold everything into AllocatorStats.
-#include <nebula/debug/allocation_sites.hpp>
+#include "thread_registry.hpp"
+
+#include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
 #include <array>
@@ -251,10 +253,6 @@ void retire_other_threads_in_child() noexcept {
     }
     g_registry_lock.unlock();
 }
-[[maybe_unused]] const bool g_allocator_survives_fork =
-    (platform::call_around_fork(lock_allocator_for_fork, unlock_allocator_in_parent,
-                                retire_other_threads_in_child),
-     true);
 
 // Gives the calling thread counters of its own from the pool and lists them in the registry;
 // null when the pool cannot grow, and the thread then counts into the shared totals.
@@ -331,25 +329,36 @@ struct TagSnapshot {
     std::uint64_t allocated_bytes = 0;
 };
 
+// What the shared totals hold for `tag`: published bytes, and the counts of exited threads.
+// Called with the registry lock held.
+TagSnapshot shared_snapshot(std::uint16_t tag) noexcept {
+    const SharedTotals& totals = g_tag_totals[tag];
+    return {totals.published_bytes.load(kRelaxed), totals.retired_allocations.load(kRelaxed),
+            totals.retired_deallocations.load(kRelaxed),
+            totals.retired_allocated_bytes.load(kRelaxed)};
+}
+
+// Adds what a live thread has not published for `tag`, lifting the peaks to what it saw first.
+// Called with the registry lock held.
+void add_thread_counters(TagSnapshot& snapshot, const ThreadCounters& thread,
+                         std::uint16_t tag) noexcept {
+    const TagCounters& counters = thread.tags[tag];
+    raise_peak_to_unpublished_peak(tag, counters, thread.publish_marks[tag]);
+    snapshot.current_bytes += counters.unpublished_bytes.load(kRelaxed);
+    snapshot.allocations += counters.allocations.load(kRelaxed);
+    snapshot.deallocations += counters.deallocations.load(kRelaxed);
+    snapshot.allocated_bytes += counters.allocated_bytes.load(kRelaxed);
+}
+
 // Folds shared totals and every live thread's counters for tags [first, first + count).
 void fold_tags(std::uint16_t first, std::uint16_t count, TagSnapshot* out) noexcept {
     std::lock_guard lock(g_registry_lock);
     for (std::uint16_t i = 0; i < count; ++i) {
-        const SharedTotals& totals = g_tag_totals[first + i];
-        out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
-                  totals.retired_allocations.load(std::memory_order_relaxed),
-                  totals.retired_deallocations.load(std::memory_order_relaxed),
-                  totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
+        out[i] = shared_snapshot(static_cast<std::uint16_t>(first + i));
     }
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::uint16_t i = 0; i < count; ++i) {
-            const TagCounters& counters = thread->tags[first + i];
-            raise_peak_to_unpublished_peak(static_cast<std::uint16_t>(first + i), counters,
-                                           thread->publish_marks[first + i]);
-            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
-            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
-            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
-            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
+            add_thread_counters(out[i], *thread, static_cast<std::uint16_t>(first + i));
         }
     }
 }
@@ -360,14 +369,7 @@ void fold_tag_list(const MemoryTag* tags, std::size_t count, std::uint32_t regis
                    TagSnapshot* out) noexcept {
     std::lock_guard lock(g_registry_lock);
     for (std::size_t i = 0; i < count; ++i) {
-        out[i] = {};
-        if (tags[i].index < registered) {
-            const SharedTotals& totals = g_tag_totals[tags[i].index];
-            out[i] = {totals.published_bytes.load(std::memory_order_relaxed),
-                      totals.retired_allocations.load(std::memory_order_relaxed),
-                      totals.retired_deallocations.load(std::memory_order_relaxed),
-                      totals.retired_allocated_bytes.load(std::memory_order_relaxed)};
-        }
+        out[i] = tags[i].index < registered ? shared_snapshot(tags[i].index) : TagSnapshot{};
     }
     for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
         for (std::size_t i = 0; i < count; ++i) {
@@ -375,12 +377,7 @@ void fold_tag_list(const MemoryTag* tags, std::size_t count, std::uint32_t regis
             if (tag >= registered) {
                 continue;
             }
-            const TagCounters& counters = thread->tags[tag];
-            raise_peak_to_unpublished_peak(tag, counters, thread->publish_marks[tag]);
-            out[i].current_bytes += counters.unpublished_bytes.load(std::memory_order_relaxed);
-            out[i].allocations += counters.allocations.load(std::memory_order_relaxed);
-            out[i].deallocations += counters.deallocations.load(std::memory_order_relaxed);
-            out[i].allocated_bytes += counters.allocated_bytes.load(std::memory_order_relaxed);
+            add_thread_counters(out[i], *thread, tag);
         }
     }
 }
@@ -424,6 +421,28 @@ bool empty_full_cache(ThreadCounters& thread, std::int64_t needed_bytes) noexcep
     }
     empty_cache(thread.cache, kCacheRoom);
     return true;
+}
+
+void install_fork_handlers() noexcept {
+    platform::call_around_fork(lock_allocator_for_fork, unlock_allocator_in_parent,
+                               retire_other_threads_in_child);
+}
+
+std::size_t registry_overhead_bytes() noexcept {
+    std::lock_guard lock(g_registry_lock);
+    std::int64_t held_bytes = 0;
+    for (const ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        held_bytes += kCacheRoom - thread->cache.room.load(kRelaxed) +
+                      thread->quarantine.held_bytes.load(kRelaxed);
+    }
+    return g_pool_bytes + static_cast<std::size_t>(held_bytes);
+}
+
+void restart_sampling_countdowns() noexcept {
+    std::lock_guard lock(g_registry_lock);
+    for (ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        thread->sampler.bytes_until_sample.store(sites::first_gap_after_change(), kRelaxed);
+    }
 }
 
 bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
@@ -516,49 +535,6 @@ void reset_allocator_peak() noexcept {
     detail::g_process_totals.peak_bytes.store(
         std::max<std::int64_t>(detail::sum(snapshots.data(), tag_count).current_bytes, 0),
         std::memory_order_relaxed);
-}
-
-std::size_t tracking_overhead_bytes() noexcept {
-    std::size_t pool_bytes;
-    std::int64_t cached_bytes = 0;
-    {
-        std::lock_guard lock(detail::g_registry_lock);
-        pool_bytes = detail::g_pool_bytes;
-        for (const detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
-             thread = thread->next) {
-            cached_bytes += detail::kCacheRoom -
-                            thread->cache.room.load(std::memory_order_relaxed) +
-                            thread->quarantine.held_bytes.load(std::memory_order_relaxed);
-        }
-    }
-    std::size_t live_allocations = allocator_stats().live_allocations();
-    std::size_t own_bytes = 0;
-    for (const std::string_view name : {kTrackerTagName, kTrackerSymbolsTagName}) {
-        MemoryTag tag;
-        if (find_memory_tag(name, tag)) {
-            const AllocatorStats own = allocator_stats(tag);
-            own_bytes += own.allocated_bytes;
-            live_allocations += own.live_allocations();
-        }
-    }
-    return live_allocations * kBlockHeaderBytes + pool_bytes + detail::aligned_table::bytes() +
-           detail::sites::table_stats().bytes + own_bytes + static_cast<std::size_t>(cached_bytes);
-}
-
-void set_sampling_interval(std::size_t mean_bytes) noexcept {
-    detail::sites::set_interval(mean_bytes);
-    // Every thread's countdown restarts at once, each from a draw of its own: one that was off
-    // (counting down kOffRecheckBytes) would otherwise sample again only after tens of MiB.
-    std::lock_guard lock(detail::g_registry_lock);
-    for (detail::ThreadCounters* thread = detail::g_threads; thread != nullptr;
-         thread = thread->next) {
-        thread->sampler.bytes_until_sample.store(detail::sites::first_gap_after_change(),
-                                                 std::memory_order_relaxed);
-    }
-}
-
-std::size_t sampling_interval() noexcept {
-    return detail::sites::interval();
 }
 
 void release_cached_blocks() noexcept {

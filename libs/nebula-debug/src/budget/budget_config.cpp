@@ -1,6 +1,6 @@
 // The budgets config: a TOML file (schema in docs/configuration.md) read with toml++, checked as
 // a whole, then applied to a MemoryBudget.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include "memory_log.hpp"
 

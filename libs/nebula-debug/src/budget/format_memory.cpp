@@ -1,5 +1,5 @@
 // Byte counts for display, in the seed's format and its binary units.
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include <fmt/format.h>
 

@@ -102,9 +102,12 @@ void log_live_memory_now() {
     log_live_memory();
 }
 
-// NEBULA_LEAK_REPORT=1: the report at exit, registered before main. This file is linked into
-// every program that links nebula::debug, whatever the program calls: nebula::debug's link options
-// name the function below as undefined (--undefined), which pulls this object out of the archive.
+// NEBULA_LEAK_REPORT=1: the report at exit, registered before main: nebula::debug's one start-up
+// step, which needs none of the allocator core's (src/start_up.cpp says why it is not one of
+// them). This
+// file is linked into every program that links nebula::debug, whatever the program calls:
+// nebula::debug's link options name the function below as undefined (--undefined), which pulls
+// this object out of the archive.
 [[maybe_unused]] const bool g_live_memory_report_requested = [] {
     if (detail::options::value(detail::options::Option::leak_report) == 1) {
         log_live_memory_at_exit();

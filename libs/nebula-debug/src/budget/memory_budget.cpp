@@ -1,7 +1,7 @@
 // MemoryBudget: per-subsystem reports, budgets, threshold warnings and pressure callbacks.
 #include <nebula/debug/gpu_memory.hpp>
 #include <nebula/debug/leak_watch.hpp>
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include "memory_log.hpp"

@@ -181,6 +181,8 @@ std::string memory_snapshot_json(const MemoryBudget& budget) {
     document["tracked_total_bytes"] = budget.total_current();
     document["tracked_peak_bytes"] = budget.total_peak();
     document["total_budget_bytes"] = budget.total_budget();
+    // The total warns past its budget itself, not past a fraction of it.
+    document["total_warning_threshold_bytes"] = budget.total_budget();
     // A float: rounded so that 0.85 reads 0.85, not 0.8500000238418579.
     document["warning_threshold"] =
         std::round(static_cast<double>(budget.warning_threshold()) * 1e6) / 1e6;

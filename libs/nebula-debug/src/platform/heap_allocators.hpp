@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "platform.hpp"
 #include "visibility.hpp"
 
 NEBULA_INTERNAL_BEGIN
@@ -34,6 +35,13 @@ extern const AllocatorReader kJemalloc;
 extern const AllocatorReader kMimalloc;
 extern const AllocatorReader kTcmalloc;
 extern const AllocatorReader kGlibc;  // last: the others may define some of glibc's extensions
+
+// The process's definition of `name` where `malloc_object` defines it (the allocator's own entry
+// point, not another library's of the same name); null otherwise.
+inline void* find_symbol_in(const void* malloc_object, const char* name) noexcept {
+    void* symbol = find_process_symbol(name);
+    return symbol != nullptr && object_base(symbol) == malloc_object ? symbol : nullptr;
+}
 
 // What `statistics_bytes` leaves beyond `claimed_bytes`: for allocators whose statistics count
 // all they hold, [heap] included.

@@ -17,12 +17,8 @@ using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
 constinit Mallctl g_mallctl = nullptr;
 
 bool recognise(const void* malloc_object) noexcept {
-    void* mallctl = find_process_symbol("mallctl");
-    if (mallctl == nullptr || object_base(mallctl) != malloc_object) {
-        return false;
-    }
-    g_mallctl = reinterpret_cast<Mallctl>(mallctl);
-    return true;
+    g_mallctl = reinterpret_cast<Mallctl>(find_symbol_in(malloc_object, "mallctl"));
+    return g_mallctl != nullptr;
 }
 
 bool resident_beyond(std::size_t claimed_bytes, std::size_t& bytes) noexcept {

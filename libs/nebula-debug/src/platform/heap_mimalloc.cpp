@@ -14,12 +14,9 @@ using IsInHeapRegion = bool (*)(const void*);
 constinit IsInHeapRegion g_is_in_heap_region = nullptr;
 
 bool recognise(const void* malloc_object) noexcept {
-    void* is_in_heap_region = find_process_symbol("mi_is_in_heap_region");
-    if (is_in_heap_region == nullptr || object_base(is_in_heap_region) != malloc_object) {
-        return false;
-    }
-    g_is_in_heap_region = reinterpret_cast<IsInHeapRegion>(is_in_heap_region);
-    return true;
+    g_is_in_heap_region =
+        reinterpret_cast<IsInHeapRegion>(find_symbol_in(malloc_object, "mi_is_in_heap_region"));
+    return g_is_in_heap_region != nullptr;
 }
 
 // mimalloc finds the segment of (address - 1), so that a block's end finds its own segment: a

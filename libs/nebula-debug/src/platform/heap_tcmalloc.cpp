@@ -15,15 +15,13 @@ constinit GetNumericProperty g_get = nullptr;
 constinit GetOwnership g_get_ownership = nullptr;
 
 bool recognise(const void* malloc_object) noexcept {
-    void* get = find_process_symbol("MallocExtension_GetNumericProperty");
-    if (get == nullptr || object_base(get) != malloc_object) {
+    g_get = reinterpret_cast<GetNumericProperty>(
+        find_symbol_in(malloc_object, "MallocExtension_GetNumericProperty"));
+    if (g_get == nullptr) {
         return false;
     }
-    g_get = reinterpret_cast<GetNumericProperty>(get);
-    void* get_ownership = find_process_symbol("MallocExtension_GetOwnership");
-    if (get_ownership != nullptr && object_base(get_ownership) == malloc_object) {
-        g_get_ownership = reinterpret_cast<GetOwnership>(get_ownership);
-    }
+    g_get_ownership = reinterpret_cast<GetOwnership>(
+        find_symbol_in(malloc_object, "MallocExtension_GetOwnership"));
     return true;
 }
 

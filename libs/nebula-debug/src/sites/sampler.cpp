@@ -1,7 +1,7 @@
 // Drawing the gaps between samples, and recording a sample: the stack, unwound from the
 // allocation itself (platform::capture_stack; docs/benchmarks.md has the unwinders measured),
 // goes to the stack table with the sample's weight. Symbols are not looked up here: that happens
-// when sites are read (allocation_sites.cpp), off the allocation path.
+// when sites are read (report/allocation_sites.cpp), off the allocation path.
 #include "sampler.hpp"
 
 #include <nebula/debug/allocation_sites.hpp>
@@ -53,21 +53,6 @@ std::int64_t gap_from(double uniform_draw) noexcept {
 std::int64_t next_gap(SamplerState& state) noexcept {
     return gap_from(uniform(state));
 }
-
-// The environment is read, and the unwinder loaded, during static initialisation: before main,
-// whatever the order of the static initialisers that allocate. With sampling off the unwinder is
-// loaded only if it is turned on later (by the first capture).
-[[maybe_unused]] const bool g_configured = [] {
-    g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
-    g_seed.store(options::value(options::Option::sampling_seed), std::memory_order_relaxed);
-    if (g_interval.load(std::memory_order_relaxed) != 0) {
-        // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
-        const MemoryScope scope(kTrackerTagName);
-        void* frames[4];
-        platform::capture_stack(frames, 4);
-    }
-    return true;
-}();
 
 // Un-sampling: a block of `size` bytes is sampled with probability 1 - exp(-size / mean).
 double weight_of(std::uint64_t size, std::size_t mean) noexcept {
@@ -133,6 +118,17 @@ void forget_sample(const void* block) noexcept {
 void forget_sample_if_any(const void* block) noexcept {
     if (any_live_samples()) {
         remove_sample(block);
+    }
+}
+
+void configure_sampling() noexcept {
+    g_interval.store(options::value(options::Option::sampling_interval), std::memory_order_relaxed);
+    g_seed.store(options::value(options::Option::sampling_seed), std::memory_order_relaxed);
+    if (g_interval.load(std::memory_order_relaxed) != 0) {
+        // Loading the unwinder (dlopen) allocates: the tracker's overhead, not the program's.
+        const MemoryScope scope(kTrackerTagName);
+        void* frames[4];
+        platform::capture_stack(frames, 4);
     }
 }
 

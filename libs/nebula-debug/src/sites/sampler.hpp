@@ -54,6 +54,12 @@ std::int64_t first_gap_after_change() noexcept;
 // `size` bytes: its sample follows it, weighed for its new size, without a new stack walk.
 [[gnu::cold]] void move_sample(const void* from, const void* to, std::uint64_t size) noexcept;
 
+// Reads NEBULA_SAMPLING_INTERVAL and NEBULA_SAMPLING_SEED and, with sampling on, loads the
+// unwinder. A start-up step (start_up.cpp): before main, whatever the order of the static
+// initialisers that allocate. With sampling off the unwinder is loaded only if it is turned on
+// later (by the first capture).
+void configure_sampling() noexcept;
+
 std::size_t interval() noexcept;
 void set_interval(std::size_t mean_bytes) noexcept;
 

@@ -42,6 +42,7 @@ struct AllocationSite {
                                       // module has no debug information)
     std::vector<bool> system_frames;  // per frame, true where it is in a system library (the C
                                       // and C++ runtimes: printf, strdup), not the program's code
+    std::size_t allocated_allocations = 0;  // estimated, allocated since start (freed or not)
 };
 
 // The relative standard error of a site's live estimates: 1/sqrt(live_samples) (0.1: +-10%).

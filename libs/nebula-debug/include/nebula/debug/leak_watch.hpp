@@ -5,7 +5,7 @@
 // warned about as a probable leak.
 #pragma once
 
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <cstddef>

@@ -9,7 +9,7 @@
 //   ... at the end:   capture.close();
 #pragma once
 
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <cstddef>

@@ -2,7 +2,7 @@
 // regression report reads (tools/nebula-memreport check, nebula-demo --snapshot).
 #pragma once
 
-#include <nebula/debug/memory_tracking.hpp>
+#include <nebula/debug/memory_budget.hpp>
 
 #include <cstddef>
 #include <string>
@@ -32,7 +32,9 @@ inline constexpr std::size_t kSnapshotSites = 20;
 //                                                         frame_* the last end_frame()'s churn
 //    "tracked_total_bytes", "tracked_peak_bytes",          the budget's total_current() and
 //                                                         total_peak()
-//    "total_budget_bytes", "warning_threshold",
+//    "total_budget_bytes", "total_warning_threshold_bytes",  where the total starts to warn:
+//                                                         its budget itself
+//    "warning_threshold",
 //    "allocator": {"tracking_enabled", "allocated_bytes", "peak_allocated_bytes",
 //                  "allocation_count", "deallocation_count", "untagged_bytes",
 //                  "tracking_overhead_bytes",

@@ -3,6 +3,9 @@
 // names in the file so that `go tool pprof` needs no binary to read it.
 #pragma once
 
+#include <nebula/debug/allocation_sites.hpp>
+
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -14,32 +17,30 @@ NEBULA_INTERNAL_BEGIN
 
 namespace nebula::debug::detail {
 
-struct ProfileSite {
-    std::vector<std::string> frames;  // function names, innermost first
-    std::string tag;                  // the label "tag"
-    // Estimated (un-sampled) values; rounded to integers in the profile.
-    double live_allocations = 0;
-    double live_bytes = 0;
-    double allocated_allocations = 0;
-    double allocated_bytes = 0;
-    // Sampled blocks still live behind live_bytes, as counted, not scaled: what bounds the
-    // estimate (nebula-memreport diff-sites).
-    std::uint64_t live_samples = 0;
-};
+// An estimate (a scaled-up sample count) as a whole number: the nearest, 0 for a NaN or a
+// negative estimate, the largest std::int64_t for one beyond it. The profile's values and
+// AllocationSite's counts are read through it.
+std::size_t rounded_estimate(double estimate) noexcept;
 
-// The profile.proto message, uncompressed: sample types alloc_objects/count, alloc_space/bytes,
+// NEBULA_HEAP_PROFILE=path: has write_heap_profile(path) run as the process exits. A start-up
+// step (start_up.cpp); defined beside write_heap_profile (allocation_sites.cpp).
+void write_heap_profile_at_exit_if_asked() noexcept;
+
+// The profile.proto message, uncompressed, of `sites` as they are (their frames start where the
+// profile's stacks start): sample types alloc_objects/count, alloc_space/bytes,
 // inuse_objects/count, inuse_space/bytes, samples/count (default inuse_space), one sample per site
 // with label "tag", one location per distinct function name, period_type space/bytes with
 // period = `sampling_interval`.
-std::string encode_heap_profile(std::span<const ProfileSite> sites,
+std::string encode_heap_profile(std::span<const AllocationSite> sites,
                                 std::uint64_t sampling_interval);
 
 // The same, gzip-compressed: what a .pb.gz file holds. Throws std::bad_alloc when out of memory.
-std::string gzip_heap_profile(std::span<const ProfileSite> sites, std::uint64_t sampling_interval);
+std::string gzip_heap_profile(std::span<const AllocationSite> sites,
+                              std::uint64_t sampling_interval);
 
 // The same, gzip-compressed, written to `path` (replacing it). False with a message naming the
 // path and the reason in `*error` (when not null) if it cannot be written; never throws.
-bool write_heap_profile_file(std::span<const ProfileSite> sites, std::uint64_t sampling_interval,
+bool write_heap_profile_file(std::span<const AllocationSite> sites, std::uint64_t sampling_interval,
                              const std::string& path, std::string* error) noexcept;
 
 }  // namespace nebula::debug::detail

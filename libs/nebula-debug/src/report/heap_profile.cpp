@@ -1,4 +1,4 @@
-#include "sites/heap_profile.hpp"
+#include "heap_profile.hpp"
 
 #include <zlib.h>
 
@@ -138,18 +138,9 @@ Encoder value_type(StringTable& strings, const std::string& type, const std::str
     return message;
 }
 
-// The estimates are scaled-up sample counts: round them, and keep a NaN or an estimate beyond
-// int64 from reaching llround, whose result is then unspecified.
-std::int64_t rounded(double estimate) {
-    constexpr double kLimit = 9.2e18;  // below INT64_MAX, which a double cannot hold exactly
-    if (std::isnan(estimate)) {
-        return 0;
-    }
-    if (std::abs(estimate) >= kLimit) {
-        return estimate > 0 ? std::numeric_limits<std::int64_t>::max()
-                            : std::numeric_limits<std::int64_t>::min();
-    }
-    return std::llround(estimate);
+std::int64_t as_int64(std::size_t value) noexcept {
+    return static_cast<std::int64_t>(
+        std::min<std::uint64_t>(value, std::numeric_limits<std::int64_t>::max()));
 }
 
 // Functions and locations, one of each per distinct name, sharing their id.
@@ -191,18 +182,16 @@ private:
     Encoder functions_;
 };
 
-Encoder sample(const ProfileSite& site, StringTable& strings, Frames& frames) {
+Encoder sample(const AllocationSite& site, StringTable& strings, Frames& frames) {
     std::vector<std::uint64_t> location_ids;
     location_ids.reserve(site.frames.size());
     for (const std::string& name : site.frames) {
         location_ids.push_back(frames.location_id(name));
     }
     // In the order of the sample types.
-    const std::int64_t values[] = {
-        rounded(site.allocated_allocations), rounded(site.allocated_bytes),
-        rounded(site.live_allocations), rounded(site.live_bytes),
-        static_cast<std::int64_t>(
-            std::min<std::uint64_t>(site.live_samples, std::numeric_limits<std::int64_t>::max()))};
+    const std::int64_t values[] = {as_int64(site.allocated_allocations),
+                                   as_int64(site.allocated_bytes), as_int64(site.live_allocations),
+                                   as_int64(site.live_bytes), as_int64(site.live_samples)};
 
     Encoder label;
     label.int64_field(field::kLabelKey, static_cast<std::int64_t>(strings.index("tag")));
@@ -271,7 +260,19 @@ bool write_file(const std::string& path, const std::string& bytes, std::string* 
 
 }  // namespace
 
-std::string encode_heap_profile(std::span<const ProfileSite> sites,
+std::size_t rounded_estimate(double estimate) noexcept {
+    // Kept from llround, whose result is unspecified for a NaN or beyond its range.
+    constexpr double kLimit = 9.2e18;  // below INT64_MAX, which a double cannot hold exactly
+    if (std::isnan(estimate) || estimate <= 0) {
+        return 0;
+    }
+    if (estimate >= kLimit) {
+        return static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    }
+    return static_cast<std::size_t>(std::llround(estimate));
+}
+
+std::string encode_heap_profile(std::span<const AllocationSite> sites,
                                 std::uint64_t sampling_interval) {
     StringTable strings;
     Frames frames(strings);
@@ -282,7 +283,7 @@ std::string encode_heap_profile(std::span<const ProfileSite> sites,
     profile.message_field(field::kProfileSampleType, value_type(strings, "inuse_objects", "count"));
     profile.message_field(field::kProfileSampleType, value_type(strings, "inuse_space", "bytes"));
     profile.message_field(field::kProfileSampleType, value_type(strings, "samples", "count"));
-    for (const ProfileSite& site : sites) {
+    for (const AllocationSite& site : sites) {
         profile.message_field(field::kProfileSample, sample(site, strings, frames));
     }
 
@@ -306,11 +307,12 @@ std::string encode_heap_profile(std::span<const ProfileSite> sites,
     return bytes;
 }
 
-std::string gzip_heap_profile(std::span<const ProfileSite> sites, std::uint64_t sampling_interval) {
+std::string gzip_heap_profile(std::span<const AllocationSite> sites,
+                              std::uint64_t sampling_interval) {
     return gzip(encode_heap_profile(sites, sampling_interval));
 }
 
-bool write_heap_profile_file(std::span<const ProfileSite> sites, std::uint64_t sampling_interval,
+bool write_heap_profile_file(std::span<const AllocationSite> sites, std::uint64_t sampling_interval,
                              const std::string& path, std::string* error) noexcept {
     try {
         return write_file(path, gzip_heap_profile(sites, sampling_interval), error);

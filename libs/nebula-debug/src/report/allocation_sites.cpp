@@ -5,7 +5,6 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -16,7 +15,7 @@
 #include "heap_profile.hpp"
 #include "options.hpp"
 #include "platform/symbols.hpp"
-#include "stack_table.hpp"
+#include "sites/stack_table.hpp"
 
 namespace nebula::debug {
 namespace {
@@ -69,29 +68,18 @@ std::string readable_name(std::string name) {
     return name;
 }
 
-struct NamedSite {
-    std::vector<std::string> frames;
-    std::vector<std::string> lines;
-    std::vector<bool> system_frames;
-    std::string tag;
-    double live_count = 0;
-    double live_bytes = 0;
-    double allocated_count = 0;
-    double allocated_bytes = 0;
-    std::size_t live_samples = 0;
-};
-
 // Every site in the stack table, named and merged; `tag_filter` null: all tags.
-std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
+std::vector<AllocationSite> named_sites(const MemoryTag* tag_filter) {
     // Symbol and line tables are the tracker's memory, not the caller's (tracking_overhead_bytes).
     const MemoryScope scope(kTrackerSymbolsTagName);
     // Room taken before the lock: nothing may allocate while the sampler's table is held.
     const std::size_t capacity = sites::table_stats().sites + 64;
     std::unique_ptr<sites::SiteTotals[]> raw(new sites::SiteTotals[capacity]);
     const std::size_t count = sites::copy_sites(raw.get(), capacity);
-    // Stacks that read the same, names and lines, are one site.
+    // Stacks that read the same, names and lines, are one site; its estimates are summed before
+    // they are rounded.
     std::map<std::tuple<std::uint16_t, std::vector<std::string>, std::vector<std::string>>,
-             NamedSite>
+             std::pair<AllocationSite, sites::SiteTotals>>
         merged;
     for (std::size_t i = 0; i < count; ++i) {
         const sites::SiteTotals& site = raw[i];
@@ -117,48 +105,43 @@ std::vector<NamedSite> named_sites(const MemoryTag* tag_filter) {
             lines.push_back(platform::source_line(site.frames[f]));
             system_frames.push_back(platform::in_system_library(site.frames[f]));
         }
-        NamedSite& named = merged[{site.tag, frames, lines}];
+        auto& [named, sum] = merged[{site.tag, frames, lines}];
         if (named.tag.empty()) {
             named.frames = std::move(frames);
             named.lines = std::move(lines);
             named.system_frames = std::move(system_frames);
             named.tag = std::string(memory_tag_name(MemoryTag{site.tag}));
         }
-        named.live_count += site.live_count;
-        named.live_bytes += site.live_bytes;
-        named.allocated_count += site.allocated_count;
-        named.allocated_bytes += site.allocated_bytes;
-        named.live_samples += site.live_samples;
+        sum.live_count += site.live_count;
+        sum.live_bytes += site.live_bytes;
+        sum.allocated_count += site.allocated_count;
+        sum.allocated_bytes += site.allocated_bytes;
+        sum.live_samples += site.live_samples;
     }
-    std::vector<NamedSite> result;
+    std::vector<AllocationSite> result;
     result.reserve(merged.size());
-    for (auto& [key, site] : merged) {
+    for (auto& [key, merged_site] : merged) {
+        auto& [site, sum] = merged_site;
+        site.live_bytes = detail::rounded_estimate(sum.live_bytes);
+        site.live_allocations = detail::rounded_estimate(sum.live_count);
+        site.allocated_bytes = detail::rounded_estimate(sum.allocated_bytes);
+        site.allocated_allocations = detail::rounded_estimate(sum.allocated_count);
+        site.live_samples = sum.live_samples;
         result.push_back(std::move(site));
     }
     return result;
 }
 
-std::size_t rounded(double estimate) noexcept {
-    return estimate <= 0 ? 0 : static_cast<std::size_t>(std::llround(estimate));
-}
-
 std::vector<AllocationSite> top_live_sites(const MemoryTag* tag_filter, std::size_t max_sites) {
-    std::vector<NamedSite> named = named_sites(tag_filter);
-    std::erase_if(named, [](const NamedSite& site) { return site.live_samples == 0; });
-    std::sort(named.begin(), named.end(),
-              [](const NamedSite& a, const NamedSite& b) { return a.live_bytes > b.live_bytes; });
+    std::vector<AllocationSite> named = named_sites(tag_filter);
+    std::erase_if(named, [](const AllocationSite& site) { return site.live_samples == 0; });
+    std::sort(named.begin(), named.end(), [](const AllocationSite& a, const AllocationSite& b) {
+        return a.live_bytes > b.live_bytes;
+    });
     named.resize(std::min(named.size(), max_sites));
-    std::vector<AllocationSite> result;
-    result.reserve(named.size());
-    for (NamedSite& site : named) {
-        result.push_back({std::move(site.frames), std::move(site.tag), rounded(site.live_bytes),
-                          rounded(site.live_count), rounded(site.allocated_bytes),
-                          site.live_samples, std::move(site.lines), std::move(site.system_frames)});
-    }
-    return result;
+    return named;
 }
 
-// NEBULA_HEAP_PROFILE=path: a profile written as the process exits, registered before main.
 void write_profile_at_exit() {
     const char* path = options::text(options::Option::heap_profile);
     std::string error;
@@ -166,10 +149,6 @@ void write_profile_at_exit() {
         std::fprintf(stderr, "nebula-debug: NEBULA_HEAP_PROFILE: %s\n", error.c_str());
     }
 }
-[[maybe_unused]] const bool g_profile_at_exit_registered = [] {
-    return options::text(options::Option::heap_profile) != nullptr &&
-           std::atexit(write_profile_at_exit) == 0;
-}();
 
 }  // namespace
 
@@ -188,29 +167,31 @@ std::vector<AllocationSite> live_allocation_sites(std::string_view tag, std::siz
 namespace {
 
 // Every live site, as the profile holds it. Allocates under the caller's tag.
-std::vector<detail::ProfileSite> live_profile_sites() {
-    std::vector<detail::ProfileSite> profile;
-    for (NamedSite& site : named_sites(nullptr)) {
+std::vector<AllocationSite> live_profile_sites() {
+    std::vector<AllocationSite> profile = named_sites(nullptr);
+    for (AllocationSite& site : profile) {
         // Each stack starts at the program's own code (site_function), so that pprof's flat
         // column, which goes to a stack's first frame, names the program's functions rather
         // than the standard library's allocate and construct_at.
-        AllocationSite read;
-        read.frames = std::move(site.frames);
-        read.system_frames = std::move(site.system_frames);
-        const std::string_view own = site_function(read);
+        const std::string_view own = site_function(site);
         const auto first =
-            std::find_if(read.frames.begin(), read.frames.end(),
+            std::find_if(site.frames.begin(), site.frames.end(),
                          [&](const std::string& frame) { return frame.data() == own.data(); });
-        read.frames.erase(read.frames.begin(),
-                          first != read.frames.end() ? first : read.frames.begin());
-        profile.push_back({std::move(read.frames), std::move(site.tag), site.live_count,
-                           site.live_bytes, site.allocated_count, site.allocated_bytes,
-                           site.live_samples});
+        const auto cut = first != site.frames.end() ? first - site.frames.begin() : 0;
+        site.frames.erase(site.frames.begin(), site.frames.begin() + cut);
+        site.lines.erase(site.lines.begin(), site.lines.begin() + cut);
+        site.system_frames.erase(site.system_frames.begin(), site.system_frames.begin() + cut);
     }
     return profile;
 }
 
 }  // namespace
+
+void detail::write_heap_profile_at_exit_if_asked() noexcept {
+    if (options::text(options::Option::heap_profile) != nullptr) {
+        std::atexit(write_profile_at_exit);
+    }
+}
 
 bool write_heap_profile(const std::string& path, std::string* error) {
     // The profile's own buffers are the tracker's memory too.
@@ -229,12 +210,6 @@ bool write_heap_profile(const std::string& path, std::string* error) {
 std::string heap_profile() {
     const MemoryScope scope(kTrackerSymbolsTagName);
     return detail::gzip_heap_profile(live_profile_sites(), sampling_interval());
-}
-
-SamplingStats sampling_stats() noexcept {
-    const sites::TableStats table = sites::table_stats();
-    return {table.samples_recorded, table.live_samples, table.samples_dropped, table.sites,
-            table.sites_evicted,    table.bytes};
 }
 
 }  // namespace nebula::debug
