@@ -31,7 +31,7 @@ REALLOC_TARGET = 1.0
 THROUGHPUT_NAME = re.compile(r"^(\w+)<(\w+)>/real_time/threads:(\d+)$")
 NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
-# (threads, what ours is compared with, lowest ratio accepted): the targets of design.md.
+# (threads, what ours is compared with, lowest ratio accepted): the targets of docs/design.md.
 TARGETS = ((1, "PlainMalloc", 0.90), (2, "PlainMalloc", 0.85), (2, "SeedDesign", 3.0))
 TAG_TOLERANCE = 0.05
 
