@@ -42,6 +42,7 @@
 # 1 otherwise, 2 on a usage or setup error.
 set -euo pipefail
 
+script=check-third-party
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$repo/build/third-party"
 runs=3
@@ -57,18 +58,9 @@ while [ $# -gt 0 ]; do
         *) echo "check-third-party: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-case "$runs" in '' | *[!0-9]* | 0) echo "check-third-party: --runs needs a positive number" >&2; exit 2 ;; esac
-mkdir -p "$work"
-work="$(cd "$work" && pwd)"
-case "$work" in *[[:space:]]*) echo "check-third-party: --work must not contain spaces: $work" >&2; exit 2 ;; esac
-
-say() { echo "check-third-party: [$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "check-third-party: $*" >&2; exit 2; }
-# Runs a step quietly into a log, showing the log's tail when it fails.
-quietly() {
-    local log="$1"; shift
-    "$@" >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "failed: $* (log: $log)"; }
-}
+# shellcheck source=scripts/debian-sources.sh
+. "$repo/scripts/debian-sources.sh"
+check_runs_and_work
 wanted() { case ",$projects," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 results="$work/results"
@@ -81,8 +73,6 @@ suites_tsv="$results/suites.tsv"
 compare="$repo/tests/third_party/compare.py"
 
 # --- 1. Packages, 2. sources (through a private apt configuration: scripts/debian-sources.sh) ----
-# shellcheck source=scripts/debian-sources.sh
-. "$repo/scripts/debian-sources.sh"
 bash "$repo/scripts/setup.sh"
 install_missing heaptrack dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3 \
     libgtest-dev libgmock-dev libsnappy-dev

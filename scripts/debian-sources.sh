@@ -1,14 +1,16 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154  # work and logs: set by the caller
+# shellcheck disable=SC2154  # script, runs, work and logs: set by the caller
 # debian-sources.sh: sourced (not run) by the developer's measurement scripts that build programs
 # from Debian's source packages (scripts/check-third-party.sh, scripts/bench.sh real). It installs
 # missing packages and fetches source packages through a PRIVATE apt configuration (a deb-src
 # sources file, list and cache directories under the caller's work directory): the system's apt
 # configuration is neither read for sources nor changed.
 #
-# The caller sets `work` (sources go to $work/src, apt's state to $work/apt) and `logs`, and
-# defines say, die and quietly (LOG COMMAND...: runs a step into a log, its tail shown on failure).
-# Then:
+# The caller sets `script` (its name in messages), `runs` and `work` (sources go to $work/src, apt's
+# state to $work/apt), sources this file, and sets `logs`. Then:
+#   check_runs_and_work                  --runs a positive number, --work made absolute (exit 2)
+#   say TEXT / die TEXT                  a timed line on standard error / the same, then exit 2
+#   quietly LOG COMMAND...               runs a step into a log, its tail shown on failure
 #   install_missing PACKAGE...           apt-get install (through sudo unless root) what is missing
 #   fetch PACKAGE [TREE-GLOB] [--tar-only]
 #                                        apt-get source PACKAGE into $work/src unless a tree
@@ -16,6 +18,20 @@
 #                                        --tar-only unpacks only the upstream tarball, into
 #                                        $work/src/PACKAGE-upstream
 #   source_tree TREE-GLOB                the newest unpacked tree matching the glob
+
+say() { echo "$script: [$(date +%H:%M:%S)] $*" >&2; }
+die() { echo "$script: $*" >&2; exit 2; }
+quietly() {
+    local log="$1"; shift
+    "$@" >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "failed: $* (log: $log)"; }
+}
+
+check_runs_and_work() {
+    case "$runs" in '' | *[!0-9]* | 0) die "--runs needs a positive number" ;; esac
+    mkdir -p "$work"
+    work="$(cd "$work" && pwd)"
+    case "$work" in *[[:space:]]*) die "--work must not contain spaces: $work" ;; esac
+}
 
 install_missing() {
     local package missing=() sudo_cmd=()

@@ -30,6 +30,7 @@
 # 2 on a usage or setup error or a failing suite.
 set -euo pipefail
 
+script=bench-real
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$repo/build/bench-real"
 runs=11
@@ -45,23 +46,13 @@ while [ $# -gt 0 ]; do
         *) echo "bench-real: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-case "$runs" in '' | *[!0-9]* | 0) echo "bench-real: --runs needs a positive number" >&2; exit 2 ;; esac
-mkdir -p "$work"
-work="$(cd "$work" && pwd)"
-case "$work" in *[[:space:]]*) echo "bench-real: --work must not contain spaces: $work" >&2; exit 2 ;; esac
-
-say() { echo "bench-real: [$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "bench-real: $*" >&2; exit 2; }
-quietly() {
-    local log="$1"; shift
-    "$@" >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "failed: $* (log: $log)"; }
-}
+# shellcheck source=scripts/debian-sources.sh
+. "$repo/scripts/debian-sources.sh"
+check_runs_and_work
 logs="$work/logs"
 mkdir -p "$logs" "$work/src"
 
 # --- 1. Packages, 2. sources (through a private apt configuration: scripts/debian-sources.sh) ----
-# shellcheck source=scripts/debian-sources.sh
-. "$repo/scripts/debian-sources.sh"
 "$repo/scripts/setup.sh" >/dev/null
 install_missing dpkg-dev debian-archive-keyring build-essential cmake ninja-build python3 valgrind
 fetch lua5.1 'lua5.1-5*'
