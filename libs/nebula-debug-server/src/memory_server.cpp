@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bounded_server.hpp"
+#include "options.hpp"
 #include "server_internals.hpp"
 
 namespace nebula::debug {
@@ -155,8 +156,8 @@ namespace {
 class EnvironmentServer {
 public:
     EnvironmentServer() {
-        const char* endpoint_text = std::getenv("NEBULA_HTTP");
-        if (endpoint_text == nullptr || *endpoint_text == '\0') {
+        const char* endpoint_text = detail::options::text(detail::options::Option::http);
+        if (endpoint_text == nullptr) {
             return;
         }
         std::string error;
@@ -166,7 +167,7 @@ public:
         if (endpoint) {
             options.address = endpoint->address;
             options.port = endpoint->port;
-            if (const char* token = std::getenv("NEBULA_HTTP_TOKEN")) {
+            if (const char* token = detail::options::text(detail::options::Option::http_token)) {
                 options.token = token;
             }
             {

@@ -15,7 +15,7 @@
 namespace nebula::debug::detail::options {
 namespace {
 
-enum class Kind : std::uint8_t { bytes, number, flag, choice, path };
+enum class Kind : std::uint8_t { bytes, number, flag, choice, text };
 
 struct Row {
     const char* name;
@@ -37,7 +37,7 @@ constexpr Row kRows[] = {
      {},
      "a byte count up to 1 TiB (units B, KiB, MiB, GiB; 0 turns sampling off)"},
     {"NEBULA_SAMPLING_SEED", Kind::number, 0, UINT64_MAX, {}, "a number below 2^64"},
-    {"NEBULA_HEAP_PROFILE", Kind::path, 0, 0, {}, "a path"},
+    {"NEBULA_HEAP_PROFILE", Kind::text, 0, 0, {}, "a path"},
     {"NEBULA_LEAK_REPORT", Kind::flag, 0, 1, {}, "1 or 0"},
     {"NEBULA_ON_MISMATCH",
      Kind::choice,
@@ -45,6 +45,8 @@ constexpr Row kRows[] = {
      0,
      {"report", "abort"},
      "report or abort"},
+    {"NEBULA_HTTP", Kind::text, 0, 0, {}, "ADDRESS:PORT"},
+    {"NEBULA_HTTP_TOKEN", Kind::text, 0, 0, {}, "a token"},
 };
 static_assert(std::size(kRows) == static_cast<std::size_t>(Option::count));
 
@@ -133,7 +135,7 @@ bool parse(const Row& row, const char* text, Value& value) noexcept {
                 }
             }
             return false;
-        case Kind::path:
+        case Kind::text:
             value.text = text;
             return true;
     }
@@ -160,7 +162,7 @@ void read_all() noexcept {
         message.text(": expected ").text(row.expected).text("; the default is kept");
         if (row.kind == Kind::choice) {
             message.text(" (").text(row.choices[row.default_value]).text(")");
-        } else if (row.kind != Kind::path && row.kind != Kind::flag) {
+        } else if (row.kind != Kind::text && row.kind != Kind::flag) {
             message.text(" (").number(row.default_value).text(")");
         }
         message.write();

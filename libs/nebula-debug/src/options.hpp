@@ -16,6 +16,8 @@ enum class Option : std::uint8_t {
     heap_profile,       // NEBULA_HEAP_PROFILE: a path, written at exit
     leak_report,        // NEBULA_LEAK_REPORT: 1 or 0
     on_mismatch,        // NEBULA_ON_MISMATCH: report or abort
+    http,               // NEBULA_HTTP: ADDRESS:PORT of a memory server at start-up (debug_server)
+    http_token,         // NEBULA_HTTP_TOKEN: its bearer token
     count,
 };
 
@@ -27,7 +29,7 @@ std::uint64_t value(Option option) noexcept;
 // programs: nebula-demo reports at exit unless NEBULA_LEAK_REPORT=0).
 bool is_set(Option option) noexcept;
 
-// A path option's text; null where unset or empty.
+// A text option's value (a path, an address, a token); null where unset or empty.
 const char* text(Option option) noexcept;
 
 // The variable's name, for messages.
