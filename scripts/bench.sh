@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one entry point of the benchmarks: scripts/bench.sh [allocator|demo|instructions|real] [ARGS]
+# The one entry point of the benchmarks:
+#   scripts/bench.sh [allocator|demo|serve|instructions|real] [ARGS]
 #
 #   allocator     (the default) builds nebula-bench optimised with debug info (preset
 #                 relwithdebinfo), runs it and prints the overhead of tracking as throughput
@@ -12,6 +13,9 @@
 #                 run `allocator` first, it builds the binary)
 #   demo [RUNS] [FRAMES]
 #                 the demo with tracking compiled in and out (scripts/bench.d/demo.sh)
+#   serve [RUNS] [FRAMES]
+#                 the demo with and without the memory server scraped once a second, and the
+#                 cost of a scrape (scripts/bench.d/serve.sh, docs/remote.md)
 #   real [--runs N] [--instructions] ...
 #                 Lua's test suite plain and tracked (scripts/bench.d/real.sh --help): a
 #                 developer's measurement, not CI
@@ -28,9 +32,9 @@ if [[ $# -gt 0 && ($1 != -* || $1 == -h || $1 == --help) ]]; then
 fi
 case "$mode" in
   allocator) ;;
-  demo | instructions | real) exec bash "$root/scripts/bench.d/$mode.sh" "$@" ;;
+  demo | serve | instructions | real) exec bash "$root/scripts/bench.d/$mode.sh" "$@" ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "bench.sh: unknown mode '$mode' (allocator, demo, instructions or real)" >&2; exit 2 ;;
+  *) echo "bench.sh: unknown mode '$mode' (allocator, demo, serve, instructions or real)" >&2; exit 2 ;;
 esac
 
 preset="${NEBULA_BENCH_PRESET:-relwithdebinfo}"

@@ -11,20 +11,8 @@
 #   scripts/bench.sh demo [RUNS] [FRAMES]   defaults: 7 runs of each, 1200 frames (20 s simulated)
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
-runs=${1:-7}
-frames=${2:-1200}
-jobs=${NEBULA_BENCH_JOBS:-2}
-
-scripts/setup.sh >/dev/null
-for tracking in on off; do
-  dir=build/bench-demo-$tracking
-  flag=$([ "$tracking" = on ] && echo ON || echo OFF)
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEBULA_MEMORY_TRACKING="$flag" \
-    -DNEBULA_BUILD_TESTS=OFF -DNEBULA_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$dir" --target nebula-demo -j "$jobs" >/dev/null
-done
+source "$(dirname "${BASH_SOURCE[0]}")/demo_builds.sh"
+bench_demo_builds on off
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -2,8 +2,9 @@
 
 #include "render/world_renderer.hpp"
 #include "scene.hpp"
-#include "screenshot.hpp"
 
+#include <app_window/back_buffer_png.hpp>
+#include <app_window/sessions.hpp>
 #include <nebula/debug/imgui/memory_panel.hpp>
 #include <nebula/debug/tracking_allocator.hpp>
 
@@ -24,12 +25,6 @@ namespace {
 namespace nd = nebula::debug;
 namespace ndi = nebula::debug::imgui;
 
-std::string g_glfw_error;
-
-void remember_glfw_error(int code, const char* description) {
-    g_glfw_error = fmt::format("{} (GLFW error {:#x})", description, code);
-}
-
 // Dear ImGui's own memory goes to an "ImGui" tag, through the entry points meant for
 // third-party allocation hooks, instead of disappearing into Untagged.
 void* imgui_allocate(std::size_t size, void* tag) {
@@ -40,65 +35,29 @@ void imgui_free(void* block, void*) {
     nd::tracked_free(block);
 }
 
-class GlfwSession {
-public:
-    GlfwSession() : initialised_(glfwInit() == GLFW_TRUE) {}
-    ~GlfwSession() {
-        if (initialised_) {
-            glfwTerminate();
-        }
-    }
-    GlfwSession(const GlfwSession&) = delete;
-    GlfwSession& operator=(const GlfwSession&) = delete;
-    bool initialised() const { return initialised_; }
-
-private:
-    bool initialised_;
-};
-
-class ImGuiSession {
-public:
-    explicit ImGuiSession(GLFWwindow* window) {
-        static nd::MemoryTag imgui_tag = nd::memory_tag("ImGui");
-        ImGui::SetAllocatorFunctions(imgui_allocate, imgui_free, &imgui_tag);
-        ImGui::CreateContext();
-        ImGuiIO& io = ImGui::GetIO();
-        io.IniFilename = nullptr;  // a demo run leaves no imgui.ini behind
-        ImGui::StyleColorsDark();
-        ImGui_ImplGlfw_InitForOpenGL(window, true);
-        ImGui_ImplOpenGL3_Init("#version 330 core");
-    }
-    ~ImGuiSession() {
-        ImGui_ImplOpenGL3_Shutdown();
-        ImGui_ImplGlfw_Shutdown();
-        ImGui::DestroyContext();
-    }
-    ImGuiSession(const ImGuiSession&) = delete;
-    ImGuiSession& operator=(const ImGuiSession&) = delete;
-};
+// Before the ImGui context is created: everything ImGui allocates goes to the "ImGui" tag.
+void route_imgui_memory_to_its_tag() {
+    static nd::MemoryTag imgui_tag = nd::memory_tag("ImGui");
+    ImGui::SetAllocatorFunctions(imgui_allocate, imgui_free, &imgui_tag);
+}
 
 std::string no_window_message() {
     return fmt::format(
         "cannot open a window: {}\n"
         "Without a display, run with --headless, or under xvfb-run as scripts/demo.sh does.",
-        g_glfw_error.empty() ? "unknown GLFW error" : g_glfw_error);
+        app::last_glfw_error());
 }
 
 }  // namespace
 
 int run_window(const DemoOptions& options, DemoSession& session) {
-    glfwSetErrorCallback(remember_glfw_error);
-    GlfwSession glfw;
+    app::GlfwSession glfw;
     if (!glfw.initialised()) {
         fmt::print(stderr, "nebula-demo: {}\n", no_window_message());
         return kExitFailure;
     }
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-    GLFWwindow* window = glfwCreateWindow(kWindowWidth, kWindowHeight, "nebula-demo: Memory Usage",
-                                          nullptr, nullptr);
+    GLFWwindow* window =
+        app::create_gl33_window(kWindowWidth, kWindowHeight, "nebula-demo: Memory Usage");
     if (window == nullptr) {
         fmt::print(stderr, "nebula-demo: {}\n", no_window_message());
         return kExitFailure;
@@ -115,7 +74,8 @@ int run_window(const DemoOptions& options, DemoSession& session) {
     bool screenshot_saved = false;
     int status = 0;
     {
-        ImGuiSession imgui(window);
+        route_imgui_memory_to_its_tag();
+        app::ImGuiSession imgui(window);
         WorldRenderer renderer(session.world());
         ndi::MemoryHistory history;
         ndi::MemoryPanelState panel;
@@ -162,7 +122,7 @@ int run_window(const DemoOptions& options, DemoSession& session) {
 
             if (options.screenshot_path && frame == frame_limit) {
                 const std::string error =
-                    save_back_buffer_png(*options.screenshot_path, width, height);
+                    app::save_back_buffer_png(*options.screenshot_path, width, height);
                 if (!error.empty()) {
                     fmt::print(stderr, "nebula-demo: screenshot: {}\n", error);
                     status = kExitFailure;

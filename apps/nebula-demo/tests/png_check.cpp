@@ -1,12 +1,13 @@
 // Checks a screenshot: it decodes, has the expected size, and is not blank (enough distinct
 // colours overall, and in the top-left corner where the panel sits).
 //   png_check FILE WIDTH HEIGHT
-#include <stb_image.h>
+#include "png_image.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <unordered_set>
 
 namespace {
@@ -15,16 +16,11 @@ constexpr int kMinimumColours = 64;
 constexpr int kMinimumPanelColours = 16;
 constexpr int kPanelCornerSize = 300;
 
-std::uint32_t rgb_at(const unsigned char* pixels, int width, int x, int y) {
-    const unsigned char* pixel = pixels + 3 * (static_cast<std::size_t>(y) * width + x);
-    return (std::uint32_t{pixel[0]} << 16) | (std::uint32_t{pixel[1]} << 8) | pixel[2];
-}
-
-int distinct_colours(const unsigned char* pixels, int width, int x_end, int y_end) {
+int distinct_colours(const nebula::app::RgbImage& image, int x_end, int y_end) {
     std::unordered_set<std::uint32_t> colours;
     for (int y = 0; y < y_end; ++y) {
         for (int x = 0; x < x_end; ++x) {
-            colours.insert(rgb_at(pixels, width, x, y));
+            colours.insert(image.rgb_at(x, y));
         }
     }
     return static_cast<int>(colours.size());
@@ -37,24 +33,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s FILE.png WIDTH HEIGHT\n", argv[0]);
         return 2;
     }
-    const int expected_width = std::atoi(argv[2]);
-    const int expected_height = std::atoi(argv[3]);
-    int width = 0;
-    int height = 0;
-    int channels = 0;
-    unsigned char* pixels = stbi_load(argv[1], &width, &height, &channels, 3);
-    if (pixels == nullptr) {
-        std::fprintf(stderr, "%s: cannot decode: %s\n", argv[1], stbi_failure_reason());
+    const std::optional<nebula::app::RgbImage> image = nebula::app::load_rgb_png(argv[1]);
+    if (!image) {
         return 1;
     }
-    int status = 0;
-    if (width != expected_width || height != expected_height) {
-        std::fprintf(stderr, "%s: %dx%d, expected %dx%d\n", argv[1], width, height, expected_width,
-                     expected_height);
-        status = 1;
-    }
-    const int colours = distinct_colours(pixels, width, width, height);
-    const int panel_colours = distinct_colours(pixels, width, std::min(width, kPanelCornerSize),
+    int status =
+        nebula::app::has_size(*image, argv[1], std::atoi(argv[2]), std::atoi(argv[3])) ? 0 : 1;
+    const int width = image->width;
+    const int height = image->height;
+    const int colours = distinct_colours(*image, width, height);
+    const int panel_colours = distinct_colours(*image, std::min(width, kPanelCornerSize),
                                                std::min(height, kPanelCornerSize));
     if (colours < kMinimumColours || panel_colours < kMinimumPanelColours) {
         std::fprintf(stderr,
@@ -65,6 +53,5 @@ int main(int argc, char** argv) {
     }
     std::printf("%s: %dx%d, %d colours, %d in the panel's corner\n", argv[1], width, height,
                 colours, panel_colours);
-    stbi_image_free(pixels);
     return status;
 }

@@ -6,6 +6,7 @@
 #   IF_<condition>, and the values the table's @NAME@ stand for, from CMakeLists.txt
 # A crash (a signal rather than an exit status) always fails, whatever `exit` says.
 cmake_minimum_required(VERSION 3.25)
+include(${CMAKE_CURRENT_LIST_DIR}/../../common/tests/run_checks.cmake)
 foreach(variable TABLE TEST PROGRAM)
   if(NOT DEFINED ${variable})
     message(FATAL_ERROR "run_demo.cmake needs -D${variable}=...")
@@ -92,22 +93,7 @@ if(expected_exit STREQUAL "")
   message(FATAL_ERROR "${TABLE}: [${TEST}] says no exit status")
 endif()
 
-execute_process(
-  COMMAND ${launcher} ${PROGRAM} ${arguments}
-  RESULT_VARIABLE status
-  OUTPUT_VARIABLE stdout
-  ERROR_VARIABLE stderr
-  TIMEOUT 240)
-
-string(REPLACE ";" " " command_line "${launcher} ${PROGRAM} ${arguments}")
-set(report "command: ${command_line}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}")
-
-if(NOT status MATCHES "^[0-9]+$")
-  message(FATAL_ERROR "nebula-demo did not exit normally (${status})\n${report}")
-endif()
-if(NOT status EQUAL expected_exit)
-  message(FATAL_ERROR "exit status ${status}, expected ${expected_exit}\n${report}")
-endif()
+nebula_run(NAME nebula-demo EXIT ${expected_exit} COMMAND ${launcher} ${PROGRAM} ${arguments})
 
 # What it must have printed, and what must hold afterwards, in the table's order.
 # A row: the name at the start of a line, then memory values ("12.5 MB", "+4.0 KB", "N/A"),
@@ -117,15 +103,7 @@ foreach(i RANGE ${last})
   set(key "${field_${i}_key}")
   set(value "${field_${i}_value}")
   if(key MATCHES "^(stdout|stderr)$")
-    string(REPLACE "\\n" "\n" pattern "${value}")
-    set(output "${${key}}")
-    set(stream "standard output")
-    if(key STREQUAL "stderr")
-      set(stream "standard error")
-    endif()
-    if(NOT output MATCHES "${pattern}")
-      message(FATAL_ERROR "${stream} does not match '${value}'\n${report}")
-    endif()
+    nebula_expect_output(${key} MATCHES "${value}")
   elseif(key STREQUAL "rows")
     separate_arguments(names UNIX_COMMAND "${value}")
     foreach(name IN LISTS names)
@@ -142,12 +120,7 @@ foreach(i RANGE ${last})
     endif()
   elseif(key STREQUAL "then")
     separate_arguments(command UNIX_COMMAND "${value}")
-    execute_process(COMMAND ${command} RESULT_VARIABLE then_status OUTPUT_VARIABLE then_output
-                    ERROR_VARIABLE then_output)
-    if(NOT then_status EQUAL 0)
-      message(FATAL_ERROR "check failed (${then_status}): ${then_output}\n${report}")
-    endif()
-    message(STATUS "${then_output}")
+    nebula_check_after(${command})
   endif()
 endforeach()
 message(STATUS "${command_line}: exit ${status} as expected")

@@ -1,4 +1,4 @@
-#include "screenshot.hpp"
+#include "app_window/back_buffer_png.hpp"
 
 #include <GLFW/glfw3.h>  // brings the system's OpenGL header
 #include <stb_image_write.h>
@@ -8,7 +8,7 @@
 #include <system_error>
 #include <vector>
 
-namespace nebula::demo {
+namespace nebula::app {
 
 std::string save_back_buffer_png(const std::string& path, int width, int height) {
     if (width <= 0 || height <= 0) {
@@ -40,4 +40,4 @@ std::string save_back_buffer_png(const std::string& path, int width, int height)
     return {};
 }
 
-}  // namespace nebula::demo
+}  // namespace nebula::app

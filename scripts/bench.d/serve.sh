@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the memory server costs the demo (docs/remote.md): the headless explore scenario in the
-# RelWithDebInfo tracking build (build/bench-demo-on, as scripts/bench-demo.sh builds it), run
+# RelWithDebInfo tracking build (build/bench-demo-on, the one `scripts/bench.sh demo` times), run
 # without a server and with --serve and a client scraping /metrics once a second, interleaved so
 # that load from elsewhere on the machine hits both alike. Prints the median wall time of each and
 # their ratio, and the time the server takes per scrape (request sent to first byte back, on
@@ -8,22 +8,13 @@
 # a burst of back-to-back scrapes, and the server thread's CPU time per scrape as the server
 # reports it (nebula_metrics_cpu_seconds), median and 90th percentile.
 #
-#   scripts/bench-serve.sh [RUNS] [FRAMES]      defaults: 7 runs of each, 1200 frames
+#   scripts/bench.sh serve [RUNS] [FRAMES]   defaults: 7 runs of each, 1200 frames
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-runs=${1:-7}
-frames=${2:-1200}
-jobs=${NEBULA_BENCH_JOBS:-2}
+source "$(dirname "${BASH_SOURCE[0]}")/demo_builds.sh"
+bench_demo_builds on
 
-scripts/setup.sh >/dev/null
-dir=build/bench-demo-on
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEBULA_MEMORY_TRACKING=ON \
-  -DNEBULA_BUILD_TESTS=OFF -DNEBULA_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$dir" --target nebula-demo -j "$jobs" >/dev/null
-
-python3 - "$dir/apps/nebula-demo/nebula-demo" "$runs" "$frames" <<'PY'
+python3 - build/bench-demo-on/apps/nebula-demo/nebula-demo "$runs" "$frames" <<'PY'
 import os, re, statistics, subprocess, sys, threading, time, http.client
 
 demo, runs, frames = sys.argv[1], int(sys.argv[2]), sys.argv[3]
