@@ -36,8 +36,9 @@ def field(number, value):
     return varint(number << 3) + varint(value)
 
 
-def encode_profile(sites, period=INTERVAL, types=None, packed=True):
-    """profile.proto bytes: `sites` are (tag, frames, inuse_objects, inuse_space, samples)."""
+def encode_profile(sites, period=INTERVAL, types=None, packed=True, tags=None):
+    """profile.proto bytes: `sites` are (tag, frames, inuse_objects, inuse_space, samples);
+    `tags`, {name: exact in-use bytes}, become comments as nebula-debug writes them."""
     types = types or [("inuse_objects", "count"), ("inuse_space", "bytes"),
                       ("samples", "count")]
     strings = [""]
@@ -69,6 +70,10 @@ def encode_profile(sites, period=INTERVAL, types=None, packed=True):
         body += field(4, field(1, identifier) + field(4, field(1, identifier)))
         body += field(5, field(1, identifier) + field(2, index(name)))
     body += field(12, period)
+    comments = [index(f"nebula-debug tag in use: {size} bytes in {size // 4096} blocks: {name}")
+                for name, size in (tags or {}).items()]
+    if comments:
+        body += field(13, b"".join(map(varint, comments)))
     for text in strings:
         body += field(6, text.encode())
     return body
@@ -219,6 +224,65 @@ class DiffSites(Scratch):
         self.assertTrue(flagged([], [new("Cache", 4)], "--false-alarm-rate", "5")[0])
         self.assertFalse(flagged([], [new("Cache", 9)], "--min-growth", "5 MiB")[0])
 
+    def test_a_tags_exact_bytes_bound_its_sites(self):
+        def diff(sites_before, sites_after, tags_before, tags_after):
+            result = run("diff-sites", self.profile("b.pb.gz", sites_before, tags=tags_before),
+                         self.profile("a.pb.gz", sites_after, tags=tags_after))
+            self.assertIn(result.returncode, (0, 1), result.stderr)
+            return result
+
+        world = site("World", ["load_world"], 0, 4096, 16)
+        cache = site("Cache", ["leak_cache"], 0, 4096, 3)
+        # 3 samples against none: 1.5 MiB, a p-value of 0.06 from the samples alone.
+        result = diff([world], [world, cache], None, None)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("\nTag ", result.stdout)
+        # A tag that held nothing before had nothing at this site then: were the site
+        # unchanged it would hold nothing now, so any sample of it is growth.
+        tags = {"World": 8 * MIB, "Untagged": 70000}
+        result = diff([world], [world, cache], tags, dict(tags, Cache=4 * MIB))
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("diff-sites: 1 site grew: leak_cache [Cache] +1.5 MB", result.stdout)
+        # The tags' rows are their exact bytes, each tag of either profile listed.
+        rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()
+                if line.startswith(("Cache ", "World ", "Untagged ", "Tag"))}
+        self.assertEqual(rows["Tag"][:2], ["Tag", "(exact)"])
+        self.assertEqual(rows["Cache"][1:5], ["0", "B", "4.0", "MB"])
+        self.assertEqual(rows["World"][1:7], ["8.0", "MB", "8.0", "MB", "0", "B"])
+        self.assertIn("Untagged", rows)
+        # Only where both profiles state them: a profile of an older build bounds nothing.
+        self.assertEqual(diff([world], [world, cache], None, dict(tags, Cache=4 * MIB))
+                         .returncode, 0)
+        # A tag that held as much in both runs bounds nothing: 3 samples stay noise.
+        result = diff([world], [world, site("World", ["leak_world"], 0, 4096, 3)], tags, tags)
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+    def test_sites_of_tags_that_grew_are_tested_first(self):
+        def flagged(tags_before, tags_after):
+            stable = [site("World", ["load_world"], 0, 4096, 16),
+                      site("Assets", ["load_assets"], 0, 4096, 25)]
+            result = run("diff-sites", self.profile("b.pb.gz", stable, tags=tags_before),
+                         self.profile("a.pb.gz",
+                                      stable + [site("World", ["leak_world"], 0, 4096, 6)],
+                                      tags=tags_after))
+            self.assertIn(result.returncode, (0, 1), result.stderr)
+            return result.returncode == 1, result.stdout.splitlines()[-2]
+
+        # 6 new samples, a p-value of 0.0047: over the 3 sites tested at once, 1%/3 does not
+        # flag it.
+        verdict, rule = flagged(None, None)
+        self.assertFalse(verdict, rule)
+        self.assertIn("over the 3 sites whose samples", rule)
+        # World grew by 4 MiB, exactly: its 2 sites come first, at 1%/2, and the leak is flagged.
+        before = {"World": 8 * MIB, "Assets": 12 * MIB}
+        verdict, rule = flagged(before, dict(before, World=12 * MIB))
+        self.assertTrue(verdict, rule)
+        self.assertIn("first the 2 of tags whose exact bytes grew by more than 1.0 MB", rule)
+        # A tag that grew by no more than --min-growth is not first.
+        verdict, rule = flagged(before, dict(before, World=9 * MIB))
+        self.assertFalse(verdict, rule)
+        self.assertNotIn("first the", rule)
+
     def test_profiles_at_different_intervals_compare_their_estimates(self):
         # 8 MiB of 4 KiB blocks: 16 samples at 512 KiB, 124 at 64 KiB. The same site, whose
         # p-value weighs each run's count by its own interval; 8 MiB more at 64 KiB is growth.
@@ -281,6 +345,45 @@ class DiffSites(Scratch):
             with self.subTest(interval=interval, rate=rate):
                 # The rate, give or take three standard errors of a count of `pairs` trials.
                 self.assertLessEqual(alarms / pairs, rate + 3 * math.sqrt(rate / pairs))
+                self.assertGreaterEqual(detected / pairs, power)
+
+    def test_simulated_runs_with_exact_tags_keep_the_rate_and_gain_power(self):
+        # As above, with each tag's exact bytes in the profiles (as nebula-debug writes them),
+        # at the default interval and rate: a new 4 MiB site of small blocks under a tag of its
+        # own, or beside World's unchanged site under World (the sites of a grown tag tested
+        # first: 2 at 1%/2 needs 6 samples, 81 times in 100).
+        rng = random.Random(23)
+
+        def run_profile(sites):
+            encoded, tags = [], {}
+            for tag, name, blocks, size in sites:
+                tags[tag] = tags.get(tag, 0) + blocks * size
+                p = -math.expm1(-size / INTERVAL)
+                samples = sum(rng.random() < p for _ in range(blocks))
+                if samples:
+                    encoded.append((tag, [name], round(samples / p), round(samples * size / p),
+                                    samples))
+            return memreport.decode_profile("x", encode_profile(encoded, tags=tags))
+
+        background = [("World", "load_world", 2048, 4096), ("Assets", "load", 64, 256 * KIB),
+                      ("Names", "intern", 20480, 64), ("Mesh", "mesh", 1, 256 * KIB)]
+        pairs = 400
+        for leak_tag, power in (("Cache", 0.95), ("World", 0.72)):
+            alarms = detected = other = 0
+            for _ in range(pairs):
+                before = run_profile(background)
+                same = run_profile(background)
+                leaked = run_profile(background + [(leak_tag, "leak", 1024, 4096)])
+                alarms += bool(memreport.flagged_sites(
+                    memreport.site_growths(before, same)[0], MIB, 0.01)[0])
+                flags = memreport.flagged_sites(memreport.site_growths(before, leaked)[0], MIB,
+                                                0.01)[0]
+                detected += any(row.name.startswith("leak") for row in flags)
+                other += any(not row.name.startswith("leak") for row in flags)
+            with self.subTest(leak_tag=leak_tag):
+                bound = 0.01 + 3 * math.sqrt(0.01 / pairs)
+                self.assertLessEqual(alarms / pairs, bound)
+                self.assertLessEqual(other / pairs, bound)
                 self.assertGreaterEqual(detected / pairs, power)
 
     def test_sites_of_the_same_stack_and_tag_are_merged_and_unpacked_values_read(self):
@@ -366,6 +469,44 @@ class OnTheWorkloadsProfiles(Scratch):
         self.assertIn("leak_cache_entries", verdict)
         result = run("diff-sites", before, same, "--false-alarm-rate", "0.1")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_the_profiles_state_each_tags_exact_bytes_and_a_new_tag_bounds_its_sites(self):
+        # At the default interval a new 4 MiB site of small blocks has about 8 samples, which
+        # the samples alone flag about 7 times in 10; its tag held nothing before, so here any
+        # 3 samples (1.5 MiB, over --min-growth) are certain growth.
+        before = self.profile("before.pb.gz", 21)
+        leaked = self.profile("leaked.pb.gz", 22, "--leak", str(4 * MIB))
+        result = run("diff-sites", before, leaked, "--bytes")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("leak_cache_entries", result.stdout.splitlines()[-1])
+        rows = {line.split()[0]: line.split()[1:4] for line in result.stdout.splitlines()
+                if line.startswith(("Cache ", "Assets ", "Frames "))}
+        self.assertEqual(rows["Cache"], ["0", str(4 * MIB), f"+{4 * MIB}"])
+        self.assertEqual(rows["Assets"], [str(16 * MIB), str(16 * MIB), "+0"])
+        self.assertEqual(rows["Frames"], ["0", "0", "+0"])
+
+    def test_a_seed_reproduces_a_run_and_the_counts_follow_the_model(self):
+        # The workload's 8 MiB of 4 KiB blocks at 64 KiB: 2048 blocks, each sampled with
+        # p = 1 - exp(-1/16), so a Binomial(2048, 0.0606) count: mean 124.1, variance 116.6.
+        # The main thread allocates before the tracker's start-up reads the interval and the
+        # seed; its first gap must still be drawn at 64 KiB from the seed (it used to be drawn
+        # at 512 KiB from addresses: 117.7 on average, variance 151, one seed giving 108, 131
+        # and 105 samples in three runs).
+        interval = 64 * KIB
+
+        def world_samples(seed, name):
+            profile = memreport.load_heap_profile(self.profile(name, seed, interval=interval))
+            return sum(totals.samples for (tag, frames), totals in profile.sites.items()
+                       if tag == "World" and "load_world_cells" in " ".join(frames) and
+                       totals.bytes / max(1, totals.objects) < 8192)
+
+        self.assertEqual(len({world_samples(31, f"same{run}.pb.gz") for run in range(3)}), 1)
+        runs = 40
+        counts = [world_samples(100 + seed, "seed.pb.gz") for seed in range(runs)]
+        mean = sum(counts) / runs
+        p = -math.expm1(-4096 / interval)
+        # Within 3.5 standard errors of the model's mean.
+        self.assertLess(abs(mean - 2048 * p), 3.5 * math.sqrt(2048 * p * (1 - p) / runs), counts)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 // A small program with known allocation sites, for measuring what `nebula-memreport diff-sites`
 // detects (scripts/validate-diff-sites.sh) and for its CTest test: background sites of small,
 // medium and large blocks that every run holds alike, churn that is freed again, and, with
-// --leak BYTES, one more site that holds BYTES in blocks of --leak-block BYTES (default 4 KiB).
+// --leak BYTES, one more site that holds BYTES in blocks of --leak-block BYTES (default 4 KiB),
+// under the tag --leak-tag NAME (default Cache, a tag of its own; World puts it beside a site that
+// does not change).
 // Run it with NEBULA_HEAP_PROFILE=PATH (the profile at exit) and NEBULA_SAMPLING_SEED=N (the
 // draws); the allocations are the same in every run, only the samples differ.
 #include <nebula/debug/tracking_allocator.hpp>
@@ -59,8 +61,9 @@ void hold(std::size_t bytes, std::size_t block) {
     }
 }
 
-[[gnu::noinline]] void leak_cache_entries(std::size_t bytes, std::size_t block) {
-    const nebula::debug::MemoryScope scope("Cache");
+[[gnu::noinline]] void leak_cache_entries(std::size_t bytes, std::size_t block,
+                                          const std::string& tag) {
+    const nebula::debug::MemoryScope scope(tag);
     hold(bytes, block);
 }
 
@@ -79,6 +82,7 @@ bool parse_bytes(const char* text, std::size_t& value) {
 int main(int argc, char** argv) {
     std::size_t leak = 0;
     std::size_t leak_block = 4096;
+    std::string leak_tag = "Cache";
     for (int i = 1; i < argc; ++i) {
         const std::string option = argv[i];
         if ((option == "--leak" || option == "--leak-block") && i + 1 < argc &&
@@ -86,7 +90,12 @@ int main(int argc, char** argv) {
             ++i;
             continue;
         }
-        std::fprintf(stderr, "usage: %s [--leak BYTES] [--leak-block BYTES]\n", argv[0]);
+        if (option == "--leak-tag" && i + 1 < argc && argv[i + 1][0] != '\0') {
+            leak_tag = argv[++i];
+            continue;
+        }
+        std::fprintf(stderr, "usage: %s [--leak BYTES] [--leak-block BYTES] [--leak-tag NAME]\n",
+                     argv[0]);
         return 2;
     }
     load_world_cells();
@@ -94,7 +103,7 @@ int main(int argc, char** argv) {
     intern_names();
     churn_frames();
     if (leak > 0) {
-        leak_cache_entries(leak, leak_block);
+        leak_cache_entries(leak, leak_block, leak_tag);
     }
     return 0;
 }

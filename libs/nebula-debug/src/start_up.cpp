@@ -7,7 +7,9 @@
 //  2. check_single_tracker (alloc/single_tracker.cpp): says on standard error when this copy is
 //     not the process's tracker, or valgrind replaced it, before anything is counted.
 //  3. configure_sampling (sites/sampler.cpp): reads the sampling options and loads the unwinder,
-//     which allocates, so the counters and the fork handlers must be in place.
+//     which allocates, so the counters and the fork handlers must be in place; then
+//     restart_sampling_after_configuration (alloc/thread_registry.cpp), so that the threads that
+//     allocated before it sample at the configured interval and seed from here on.
 //  4. write_heap_profile_at_exit_if_asked (report/allocation_sites.cpp): registered last, so
 //     that the profile is written before the exit handlers and destructors registered before it.
 //
@@ -27,6 +29,7 @@ bool start_up() noexcept {
     install_fork_handlers();
     check_single_tracker();
     sites::configure_sampling();
+    restart_sampling_after_configuration();
     write_heap_profile_at_exit_if_asked();
     return true;
 }

@@ -51,3 +51,8 @@ pprof(tags -tags)
 expect("${tags}" "tag: Total 4\\.0MB")
 expect("${tags}" "3\\.0MB \\(75\\.00%\\): Meshes")
 expect("${tags}" "1\\.0MB \\(25\\.00%\\): Textures")
+
+# Each tag's exact totals, as comments that pprof prints (and keeps the profile readable).
+pprof(comments -comments)
+expect("${comments}" "nebula-debug tag in use: 3149824 bytes in 4 blocks: Meshes")
+expect("${comments}" "nebula-debug tag in use: 1048576 bytes in 1 blocks: Textures")

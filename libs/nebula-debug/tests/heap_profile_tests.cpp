@@ -114,6 +114,7 @@ struct Profile {
     std::vector<Sample> samples;
     std::size_t function_count = 0;
     std::size_t location_count = 0;
+    std::vector<std::string> comments;
 };
 
 Profile decode(std::string_view bytes) {
@@ -215,6 +216,11 @@ Profile decode(std::string_view bytes) {
                 break;
             case 12:
                 profile.period = static_cast<std::int64_t>(field.varint);
+                break;
+            case 13:
+                for (const std::uint64_t index : read_packed(field.bytes)) {
+                    profile.comments.push_back(string_at(index));
+                }
                 break;
             case 14:
                 profile.default_sample_type = string_at(field.varint);
@@ -326,6 +332,23 @@ TEST(HeapProfile, HoldsEachSiteAsASampleWithItsFramesValuesAndTag) {
                                              Sample{.frames = {"load_texture", "main"},
                                                     .values = {1, 4096, 1, 4096, 1},
                                                     .labels = {{"tag", "Textures"}}}));
+}
+
+// What diff-sites bounds each site by: every tag's exact totals, as comments pprof shows too.
+TEST(HeapProfile, StatesEachTagsExactTotalsAsAComment) {
+    const std::vector<detail::TagInUse> tags = {
+        {.name = "Untagged", .bytes = 72704, .blocks = 1},
+        {.name = "Meshes", .bytes = 3 * 1024 * 1024 + 17, .blocks = 40},
+        {.name = "Frames", .bytes = 0, .blocks = 0},
+        {.name = "Tag: with colons", .bytes = 5, .blocks = 2}};
+    const Profile profile = decode(detail::encode_heap_profile(known_sites(), 512 * 1024, tags));
+    EXPECT_THAT(profile.comments,
+                ElementsAre("nebula-debug tag in use: 72704 bytes in 1 blocks: Untagged",
+                            "nebula-debug tag in use: 3145745 bytes in 40 blocks: Meshes",
+                            "nebula-debug tag in use: 0 bytes in 0 blocks: Frames",
+                            "nebula-debug tag in use: 5 bytes in 2 blocks: Tag: with colons"));
+    EXPECT_EQ(profile.samples.size(), 2u);
+    EXPECT_THAT(decode(detail::encode_heap_profile(known_sites(), 512 * 1024)).comments, IsEmpty());
 }
 
 TEST(HeapProfile, SharesOneFunctionAndLocationPerDistinctName) {

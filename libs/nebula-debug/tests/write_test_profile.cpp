@@ -1,5 +1,5 @@
-// Writes a heap profile of three known sites to argv[1], for check_pprof.cmake to read back with
-// `go tool pprof`: a reader written by others, not by the encoder's author.
+// Writes a heap profile of three known sites and two tags' totals to argv[1], for check_pprof.cmake
+// to read back with `go tool pprof`: a reader written by others, not by the encoder's author.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -42,8 +42,11 @@ int main(int argc, char** argv) {
          .system_frames = {},
          .allocated_allocations = 8},
     };
+    const std::vector<nebula::debug::detail::TagInUse> tags = {
+        {.name = "Meshes", .bytes = 3 * kMiB + 4096, .blocks = 4},
+        {.name = "Textures", .bytes = 1 * kMiB, .blocks = 1}};
     std::string error;
-    if (!nebula::debug::detail::write_heap_profile_file(sites, 512 * 1024, argv[1], &error)) {
+    if (!nebula::debug::detail::write_heap_profile_file(sites, 512 * 1024, argv[1], &error, tags)) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
     }

@@ -445,6 +445,17 @@ void restart_sampling_countdowns() noexcept {
     }
 }
 
+void restart_sampling_after_configuration() noexcept {
+    std::lock_guard lock(g_registry_lock);
+    for (ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
+        if (thread == t_counters) {
+            sites::start_sampling(thread->sampler);
+        } else {
+            thread->sampler.bytes_until_sample.store(sites::first_gap_after_change(), kRelaxed);
+        }
+    }
+}
+
 bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {
     ThreadCounters* thread =
         count_slowly(tag, static_cast<std::int64_t>(size), &TagCounters::allocations,

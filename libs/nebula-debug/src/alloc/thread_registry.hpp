@@ -23,6 +23,13 @@ std::size_t registry_overhead_bytes() noexcept;
 // after tens of MiB.
 void restart_sampling_countdowns() noexcept;
 
+// After configure_sampling: a thread that allocated before it (the main thread, in the static
+// initialisers that ran first) drew its first gap at the default interval and seeded its
+// generator without NEBULA_SAMPLING_SEED. At 64 KiB that first gap, 512 KiB on average, cost
+// about 7 samples of the first 8 MiB, and the runs of one seed differed. The calling thread
+// starts sampling anew; any other live thread restarts its countdown (its generator is its own).
+void restart_sampling_after_configuration() noexcept;
+
 }  // namespace nebula::debug::detail
 
 NEBULA_INTERNAL_END

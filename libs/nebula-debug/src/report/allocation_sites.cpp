@@ -5,12 +5,15 @@
 #include <nebula/debug/tracking_allocator.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "heap_profile.hpp"
 #include "options.hpp"
@@ -185,6 +188,27 @@ std::vector<AllocationSite> live_profile_sites() {
     return profile;
 }
 
+// Every program tag's exact totals, read right after the sites they bound.
+std::vector<detail::TagInUse> tags_in_use() {
+    std::vector<MemoryTag> tags;
+    for (std::size_t index = 0; index < memory_tag_count(); ++index) {
+        const MemoryTag tag{static_cast<std::uint16_t>(index)};
+        if (!is_tracker_tag(tag)) {
+            tags.push_back(tag);
+        }
+    }
+    std::vector<AllocatorStats> stats(tags.size());
+    allocator_stats(tags, stats);
+    std::vector<detail::TagInUse> in_use;
+    in_use.reserve(tags.size());
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        in_use.push_back({.name = std::string(memory_tag_name(tags[i])),
+                          .bytes = stats[i].allocated_bytes,
+                          .blocks = stats[i].live_allocations()});
+    }
+    return in_use;
+}
+
 }  // namespace
 
 void detail::write_heap_profile_at_exit_if_asked() noexcept {
@@ -197,8 +221,9 @@ bool write_heap_profile(const std::string& path, std::string* error) {
     // The profile's own buffers are the tracker's memory too.
     const MemoryScope scope(kTrackerSymbolsTagName);
     try {
-        return detail::write_heap_profile_file(live_profile_sites(), sampling_interval(), path,
-                                               error);
+        const std::vector<AllocationSite> sites = live_profile_sites();
+        return detail::write_heap_profile_file(sites, sampling_interval(), path, error,
+                                               tags_in_use());
     } catch (const std::exception& failure) {
         if (error != nullptr) {
             *error = path + ": " + failure.what();
@@ -209,7 +234,8 @@ bool write_heap_profile(const std::string& path, std::string* error) {
 
 std::string heap_profile() {
     const MemoryScope scope(kTrackerSymbolsTagName);
-    return detail::gzip_heap_profile(live_profile_sites(), sampling_interval());
+    const std::vector<AllocationSite> sites = live_profile_sites();
+    return detail::gzip_heap_profile(sites, sampling_interval(), tags_in_use());
 }
 
 }  // namespace nebula::debug

@@ -29,6 +29,7 @@ constexpr std::uint32_t kProfileStringTable = 6;
 constexpr std::uint32_t kProfileTimeNanos = 9;
 constexpr std::uint32_t kProfilePeriodType = 11;
 constexpr std::uint32_t kProfilePeriod = 12;
+constexpr std::uint32_t kProfileComment = 13;
 constexpr std::uint32_t kProfileDefaultSampleType = 14;
 constexpr std::uint32_t kValueTypeType = 1;
 constexpr std::uint32_t kValueTypeUnit = 2;
@@ -272,8 +273,13 @@ std::size_t rounded_estimate(double estimate) noexcept {
     return static_cast<std::size_t>(std::llround(estimate));
 }
 
+std::string tag_in_use_comment(const TagInUse& tag) {
+    return "nebula-debug tag in use: " + std::to_string(tag.bytes) + " bytes in " +
+           std::to_string(tag.blocks) + " blocks: " + tag.name;
+}
+
 std::string encode_heap_profile(std::span<const AllocationSite> sites,
-                                std::uint64_t sampling_interval) {
+                                std::uint64_t sampling_interval, std::span<const TagInUse> tags) {
     StringTable strings;
     Frames frames(strings);
     Encoder profile;
@@ -301,6 +307,12 @@ std::string encode_heap_profile(std::span<const AllocationSite> sites,
     tail.int64_field(field::kProfilePeriod, static_cast<std::int64_t>(sampling_interval));
     tail.int64_field(field::kProfileDefaultSampleType,
                      static_cast<std::int64_t>(strings.index("inuse_space")));
+    std::vector<std::uint64_t> comments;
+    comments.reserve(tags.size());
+    for (const TagInUse& tag : tags) {
+        comments.push_back(strings.index(tag_in_use_comment(tag)));
+    }
+    tail.packed_field(field::kProfileComment, std::span<const std::uint64_t>(comments));
     // Last, once every string above is interned; a reader takes the fields in any order.
     strings.encode(tail);
     bytes += tail.take();
@@ -308,14 +320,15 @@ std::string encode_heap_profile(std::span<const AllocationSite> sites,
 }
 
 std::string gzip_heap_profile(std::span<const AllocationSite> sites,
-                              std::uint64_t sampling_interval) {
-    return gzip(encode_heap_profile(sites, sampling_interval));
+                              std::uint64_t sampling_interval, std::span<const TagInUse> tags) {
+    return gzip(encode_heap_profile(sites, sampling_interval, tags));
 }
 
 bool write_heap_profile_file(std::span<const AllocationSite> sites, std::uint64_t sampling_interval,
-                             const std::string& path, std::string* error) noexcept {
+                             const std::string& path, std::string* error,
+                             std::span<const TagInUse> tags) noexcept {
     try {
-        return write_file(path, gzip_heap_profile(sites, sampling_interval), error);
+        return write_file(path, gzip_heap_profile(sites, sampling_interval, tags), error);
     } catch (const std::exception& exception) {
         return fail(error, path, exception.what());
     }
