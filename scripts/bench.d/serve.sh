@@ -9,13 +9,16 @@
 # reports it (nebula_metrics_cpu_seconds), median and 90th percentile.
 #
 #   scripts/bench.sh serve [RUNS] [FRAMES]   defaults: 7 runs of each, 1200 frames
+#
+# FRAMES must keep a run going past its first scrape, a second in: where no run lasted that long
+# it prints what it measured, says how many frames to pass, and exits with status 1.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/demo_builds.sh"
 bench_demo_builds on
 
 python3 - build/bench-demo-on/apps/nebula-demo/nebula-demo "$runs" "$frames" <<'PY'
-import os, re, statistics, subprocess, sys, threading, time, http.client
+import math, os, re, statistics, subprocess, sys, threading, time, http.client
 
 demo, runs, frames = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 env = dict(os.environ, NEBULA_LEAK_REPORT="0")
@@ -81,6 +84,8 @@ process.terminate()
 process.wait()
 
 def describe(values):
+    if not values:
+        return "none"
     values = sorted(values)
     return (f"median {statistics.median(values):.2f} ms, "
             f"p90 {values[int(0.9 * (len(values) - 1))]:.2f} ms, n={len(values)}")
@@ -94,4 +99,14 @@ print(f"  wall time ratio served (1 s scrapes) / plain: {ratio:.3f}")
 print(f"  scrape, during the runs: {describe(scrapes)}")
 print(f"  scrape, 200 back to back: {describe(burst)}")
 print(f"  scrape, the server thread's CPU time: {describe(cpu)}")
+if not scrapes:
+    # The first scrape comes a second after a served run starts: runs shorter than that measure
+    # the server idle, not scraped, and the ratio above says nothing about scraping.
+    longest = max(max(walls["serve"]), 0.01)
+    suggested = math.ceil(int(frames) * 5 / longest)
+    print(f"serve.sh: no scrape happened during the served runs: the client scrapes once a "
+          f"second, and the longest run of {frames} frames took {longest:.2f} s. Pass more "
+          f"frames, e.g. `scripts/bench.sh serve {runs} {suggested}` (about 5 s a run).",
+          file=sys.stderr)
+    sys.exit(1)
 PY

@@ -8,8 +8,10 @@
 #   LAUNCHER       optional: a command the viewer runs under ("@@"-separated), e.g. xvfb-run
 #   SERVER         optional: a program ("@@"-separated) run beside the viewer, ahead of it in a
 #                  pipe (its output is the viewer's input, which the viewer never reads): the
-#                  endpoint a URL source connects to. It must end by itself or when its output
-#                  is closed; how it ends is not checked.
+#                  endpoint a URL source connects to. It listens on a port of the system's
+#                  choosing (port 0) and prints "http://127.0.0.1:PORT", on standard output or
+#                  error; "{PORT}" in ARGS stands for that port (with_served_port.sh). It must end
+#                  by itself or when its output is closed; how it ends is not checked.
 #   FRESH_FILE     optional: a file deleted before the run, which must exist after it
 #   THEN           optional: a command ("@@"-separated) that must exit 0 afterwards
 # A crash (a signal rather than an exit status) always fails, whatever EXPECT_EXIT says.
@@ -27,8 +29,12 @@ if(FRESH_FILE)
   file(REMOVE "${FRESH_FILE}")
 endif()
 
-nebula_run(NAME nebula-viewer EXIT ${EXPECT_EXIT} COMMAND ${LAUNCHER} ${PROGRAM} ${ARGS}
-           SERVER ${SERVER})
+set(command ${LAUNCHER} ${PROGRAM} ${ARGS})
+if(SERVER)
+  set(SERVER sh -c [[exec "$@" 2>&1]] sh ${SERVER})
+  set(command sh ${CMAKE_CURRENT_LIST_DIR}/with_served_port.sh ${command})
+endif()
+nebula_run(NAME nebula-viewer EXIT ${EXPECT_EXIT} COMMAND ${command} SERVER ${SERVER})
 foreach(pattern IN LISTS STDOUT_MATCH)
   nebula_expect_output(stdout MATCHES "${pattern}")
 endforeach()

@@ -4,8 +4,9 @@
 //   nebula_viewer_test_app --snapshot FILE.json
 //   nebula_viewer_test_app --capture FILE.csv
 //   nebula_viewer_test_app --serve PORT [--token TOKEN]
-// Serving, it ends when its standard output is closed: started ahead of the viewer in a pipe,
-// it stops with the viewer.
+// Serving, it prints its URL on standard error (PORT 0: a port the system chooses, named there),
+// and ends when its standard output is closed: started ahead of the viewer in a pipe, it stops
+// with the viewer.
 #include <nebula/debug/memory_capture.hpp>
 #include <nebula/debug/memory_snapshot.hpp>
 #include <nebula/debug/memory_tracking.hpp>
@@ -47,10 +48,14 @@ int serve(nd::MemoryBudget& budget, int port, const std::string& token) {
         }
         response.set_content(nd::memory_snapshot_json(budget), "application/json");
     });
-    if (!server.bind_to_port("127.0.0.1", port)) {
+    const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
+                                : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (bound <= 0) {
         std::fprintf(stderr, "nebula_viewer_test_app: cannot listen on 127.0.0.1:%d\n", port);
         return 1;
     }
+    std::fprintf(stderr, "nebula_viewer_test_app: serving http://127.0.0.1:%d/snapshot.json\n",
+                 bound);
     std::thread listener([&] { server.listen_after_bind(); });
     // A write to a closed pipe fails (SIGPIPE ignored): the reader, the viewer, is gone.
     std::signal(SIGPIPE, SIG_IGN);

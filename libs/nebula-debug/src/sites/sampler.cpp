@@ -27,6 +27,12 @@ constinit std::atomic<std::size_t> g_interval{kDefaultSamplingInterval};
 constinit std::atomic<std::uint64_t> g_seed{0};
 constinit std::atomic<std::uint64_t> g_threads_seeded{0};
 constinit std::atomic<std::uint64_t> g_restart_draws{0};
+// False until configure_sampling has run: until then this copy has not read whether sampling is
+// on, and its unwinder may be loading. An allocation made meanwhile may come from inside dlopen
+// (glibc mallocs there, and a second copy of the tracker loads its unwinder at start-up through
+// this copy's malloc): unwinding from there, or loading the unwinder from there, walks a library
+// that is mapped but not yet relocated, and crashes.
+constinit std::atomic<bool> g_configured{false};
 
 std::uint64_t mix(std::uint64_t value) noexcept {  // splitmix64's finaliser
     value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9u;
@@ -87,7 +93,8 @@ bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
                    std::uint16_t tag) noexcept {
     state.bytes_until_sample.store(next_gap(state), std::memory_order_relaxed);
     const std::size_t mean = g_interval.load(std::memory_order_relaxed);
-    if (mean == 0 || size == 0 || state.recording) {
+    if (mean == 0 || size == 0 || state.recording ||
+        !g_configured.load(std::memory_order_acquire)) {
         return false;
     }
     state.recording = true;
@@ -130,6 +137,7 @@ void configure_sampling() noexcept {
         void* frames[4];
         platform::capture_stack(frames, 4);
     }
+    g_configured.store(true, std::memory_order_release);
 }
 
 std::size_t interval() noexcept {

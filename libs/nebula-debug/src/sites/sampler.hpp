@@ -43,9 +43,9 @@ void start_sampling(SamplerState& state) noexcept;
 std::int64_t first_gap_after_change() noexcept;
 
 // Cold paths. record_sample draws the thread's next gap and records `block` with the calling
-// thread's stack; false when it was not recorded (sampling off, a table full, or the thread
-// already inside the sampler). forget_sample removes a recorded block as it is freed;
-// forget_sample_if_any does so for a block that may or may not have been recorded.
+// thread's stack; false when it was not recorded (sampling off or not yet configured, a table
+// full, or the thread already inside the sampler). forget_sample removes a recorded block as it is
+// freed; forget_sample_if_any does so for a block that may or may not have been recorded.
 [[gnu::cold]] bool record_sample(SamplerState& state, const void* block, std::uint64_t size,
                                  std::uint16_t tag) noexcept;
 [[gnu::cold]] void forget_sample(const void* block) noexcept;
@@ -56,8 +56,8 @@ std::int64_t first_gap_after_change() noexcept;
 
 // Reads NEBULA_SAMPLING_INTERVAL and NEBULA_SAMPLING_SEED and, with sampling on, loads the
 // unwinder. A start-up step (start_up.cpp): before main, whatever the order of the static
-// initialisers that allocate. With sampling off the unwinder is loaded only if it is turned on
-// later (by the first capture).
+// initialisers that allocate. Nothing is sampled before it has run. With sampling off the unwinder
+// is loaded only if it is turned on later (by the first capture).
 void configure_sampling() noexcept;
 
 std::size_t interval() noexcept;
