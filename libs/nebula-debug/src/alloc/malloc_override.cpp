@@ -128,8 +128,11 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
 // half of it; else, from one cached size class to another, it moves to a block of the new class
 // (from this thread's cache where one waits) and its old block waits in the cache; else the
 // allocator underneath resizes its chunk, in place where it can. Only the header is rewritten;
-// the tag's bytes move by the difference.
-void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexcept {
+// the tag's bytes move by the difference. Inlined into realloc, reallocate_sealed with it: as
+// calls, realloc's frame and this one's each saved and restored six registers, 8% of a
+// StringBuilder append and 6% of a LuaStyle call (callgrind).
+[[gnu::always_inline]] inline void* reallocate(void* block, const BlockHeader& header,
+                                               std::size_t size) noexcept {
     if ((header.layout & nd::kOffsetLog2Bits) != nd::kHeaderOffsetLog2) [[unlikely]] {
         return move_block(block, header, size);
     }
@@ -177,8 +180,9 @@ void* reallocate(void* block, const BlockHeader& header, std::size_t size) noexc
 }
 
 // realloc of a block whose header checks, from `caller` (for a mismatch's report).
-void* reallocate_sealed(void* block, const BlockHeader& header, std::size_t size,
-                        const void* caller) noexcept {
+[[gnu::always_inline]] inline void* reallocate_sealed(void* block, const BlockHeader& header,
+                                                      std::size_t size,
+                                                      const void* caller) noexcept {
     if ((header.layout & nd::kCFamilyBlock) == 0) [[unlikely]] {
         nd::report_mismatched_free(block, nd::Releaser::c_free, header.size, header.tag, caller);
     }
