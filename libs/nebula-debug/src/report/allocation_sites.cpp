@@ -31,8 +31,11 @@ bool is_allocation_entry(std::string_view name) noexcept {
     constexpr std::string_view kEntries[] = {
         "malloc",        "calloc",   "realloc", "reallocarray", "posix_memalign",
         "aligned_alloc", "memalign", "valloc",  "pvalloc",      "operator new"};
-    if (name.starts_with("nebula::debug::")) {
-        return true;  // the tracker itself, and the entry points it offers (tracked_malloc, ...)
+    // The tracker itself, and the entry points it offers (tracked_malloc, ...); a function
+    // template's name starts with its return type ("void* nebula::debug::detail::...").
+    if (const std::size_t at = name.find("nebula::debug::");
+        at == 0 || (at != std::string_view::npos && at < name.find('(') && name[at - 1] == ' ')) {
+        return true;
     }
     for (std::string_view entry : kEntries) {
         if (name == entry || (name.starts_with(entry) && name.size() > entry.size() &&
