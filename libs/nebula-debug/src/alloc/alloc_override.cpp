@@ -32,21 +32,11 @@ void* allocate_after_failure(std::size_t size, std::size_t alignment) {
     }
 }
 
-[[gnu::noinline]] void* allocate_slowly(std::size_t size) {
-    if (void* block = nd::detail::allocate_block_slowly<nd::detail::Family::cpp>(
-            size, nd::detail::t_current_tag)) {
+void* allocate(std::size_t size) {
+    if (void* block = nd::detail::allocate_block(size)) [[likely]] {
         return block;
     }
     return allocate_after_failure(size, __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-}
-
-// The hot path's common case, else one tail call: no registers saved on the way.
-void* allocate(std::size_t size) {
-    if (void* block = nd::detail::take_block_quickly<nd::detail::Family::cpp>(
-            size, nd::detail::t_current_tag)) [[likely]] {
-        return block;
-    }
-    return allocate_slowly(size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t alignment) {

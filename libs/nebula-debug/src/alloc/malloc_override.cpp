@@ -30,17 +30,9 @@ void* failed(int error = ENOMEM) noexcept {
     return nullptr;
 }
 
-[[gnu::noinline]] void* allocate_slowly(std::size_t size) noexcept {
-    void* block = nd::allocate_block_slowly<Family::c>(size, nd::t_current_tag);
-    return block != nullptr ? block : failed();
-}
-
-// The hot path's common case, else one tail call: no registers saved on the way.
 void* allocate(std::size_t size) noexcept {
-    if (void* block = nd::take_block_quickly<Family::c>(size, nd::t_current_tag)) [[likely]] {
-        return block;
-    }
-    return allocate_slowly(size);
+    void* block = nd::allocate_block<Family::c>(size);
+    return block != nullptr ? block : failed();
 }
 
 // Any power of two; the default alignment and below take the ordinary path.

@@ -1,9 +1,7 @@
 // The block layout and the allocation hot path, shared by tracked_malloc / tracked_free and the
-// operator new / delete replacements so that both compile to the same inlined code. Each side has
-// a fast path with no call in it (a block of a cached class to or from this thread's cache, a
-// 16-byte header write or read, a few stores to this thread's counters), which decides before it
-// writes and leaves everything else to one out-of-line slow path: as in mimalloc, the common case
-// then saves and restores no registers.
+// operator new / delete replacements so that both compile to the same inlined code: a block from
+// this thread's cache (or the C allocator when it has none), a 16-byte header write or read, and
+// two stores to this thread's counters.
 #pragma once
 
 #include <bit>
@@ -182,10 +180,9 @@ NEBULA_HOT_PATH void* finish_block(ThreadCounters& thread, void* raw, std::uint8
     return block;
 }
 
-// allocate_block in full, for whatever its fast path leaves: a block from the C allocator, a
-// thread's first allocation, a count leaving the thread's slack, a sample.
-template <Family kFamily>
-[[gnu::noinline]] void* allocate_block_slowly(std::size_t size, std::uint16_t tag) noexcept {
+// A block at the default alignment, charged to `tag`; null on failure.
+template <Family kFamily = Family::cpp>
+NEBULA_HOT_PATH void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
     constexpr auto kLayout = static_cast<std::uint8_t>(kHeaderOffsetLog2 | std::uint8_t(kFamily));
     ThreadCounters& thread = *t_counters;
     if (size <= kMaxCachedBlockBytes) {
@@ -208,56 +205,6 @@ template <Family kFamily>
         return nullptr;
     }
     return finish_block(thread, raw, kLayout, size, tag, kUncached);
-}
-
-// allocate_block's common case alone, with no call in it, so that it saves and restores no
-// registers: a block of a cached class waiting in this thread's cache, counted within the
-// thread's slack, not sampled. It decides before it writes anything; null where it does not
-// apply, for allocate_block_slowly (as a tail call: a caller that adds a slow path of its own,
-// like malloc's errno, puts both in one function so that this one stays a leaf).
-template <Family kFamily>
-NEBULA_HOT_PATH void* take_block_quickly(std::size_t size, std::uint16_t tag) noexcept {
-    constexpr auto kLayout = static_cast<std::uint8_t>(kHeaderOffsetLog2 | std::uint8_t(kFamily));
-    if (size <= kMaxCachedBlockBytes) [[likely]] {
-        ThreadCounters& thread = *t_counters;
-        const std::size_t size_class = size_class_of(size);
-        void* raw = thread.cache.free_blocks[size_class];
-        TagCounters& counters = thread.tags[tag];
-        const std::int64_t unpublished =
-            counters.unpublished_bytes.load(std::memory_order_relaxed) +
-            static_cast<std::int64_t>(size);
-        const std::int64_t countdown =
-            thread.sampler.bytes_until_sample.load(std::memory_order_relaxed) -
-            static_cast<std::int64_t>(size);
-        // A negative count wraps to a huge unsigned one: one compare checks both ends.
-        if (raw != nullptr && static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes &&
-            countdown >= 0) [[likely]] {
-            std::memcpy(&thread.cache.free_blocks[size_class], raw, sizeof(void*));
-            thread.cache.room.store(
-                thread.cache.room.load(std::memory_order_relaxed) + class_chunk_bytes(size_class),
-                std::memory_order_relaxed);
-            expose_user_bytes(raw, size, size_class);
-            auto* block = static_cast<char*>(raw) + sizeof(BlockHeader);
-            BlockHeader header{size, tag, static_cast<std::uint8_t>(size_class), kLayout, 0};
-            header.seal = block_seal(block, size, packed_fields(header));
-            std::memcpy(raw, &header, sizeof(header));
-            store_unpublished(counters, unpublished);
-            add_relaxed(counters.allocations, 1);
-            add_relaxed(counters.allocated_bytes, size);
-            thread.sampler.bytes_until_sample.store(countdown, std::memory_order_relaxed);
-            return block;
-        }
-    }
-    return nullptr;
-}
-
-// A block at the default alignment, charged to `tag`; null on failure.
-template <Family kFamily = Family::cpp>
-NEBULA_HOT_PATH void* allocate_block(std::size_t size, std::uint16_t tag) noexcept {
-    if (void* block = take_block_quickly<kFamily>(size, tag)) [[likely]] {
-        return block;
-    }
-    return allocate_block_slowly<kFamily>(size, tag);
 }
 
 // A block at the default alignment, charged to this thread's current tag; null on failure.
@@ -317,16 +264,28 @@ NEBULA_HOT_PATH void release_memory(ThreadCounters& thread, char* user,
                      header.size);
 }
 
-// release_block past its header check, for whatever its fast path leaves: a mismatched release,
-// a sampled block, a count leaving the thread's slack, a block the cache does not take.
-// `caller`: the return address into the program, for a report.
+// Releases a block through `kReleaser`. Inlined into free() and every operator delete, so that
+// the return address a report names is the program's call.
 template <Releaser kReleaser>
-[[gnu::noinline]] void release_sealed_block_slowly(void* block, const BlockHeader& header,
-                                                   const void* caller) noexcept {
+NEBULA_HOT_PATH void release_block(void* block) noexcept {
+    if (block == nullptr) {
+        return;
+    }
+    if (may_start_a_mapping(block)) [[unlikely]] {
+        if (release_aligned_entry(block, kReleaser, __builtin_return_address(0))) {
+            return;
+        }
+    }
+    BlockHeader header;
+    if (!read_header(block, header)) [[unlikely]] {
+        release_unsealed_block(block, kReleaser, __builtin_return_address(0));
+        return;
+    }
     if constexpr (kReleaser != Releaser::any) {
         constexpr auto kExpected = kReleaser == Releaser::c_free ? kCFamilyBlock : 0;
         if ((header.layout & kCFamilyBlock) != kExpected) [[unlikely]] {
-            report_mismatched_free(block, kReleaser, header.size, header.tag, caller);
+            report_mismatched_free(block, kReleaser, header.size, header.tag,
+                                   __builtin_return_address(0));
         }
     }
     if ((header.layout & kSampledBlock) != 0) [[unlikely]] {
@@ -338,70 +297,6 @@ template <Releaser kReleaser>
     count_deallocation(*t_counters, header.tag, header.size);
     // Read again: a thread's first call registers it in the count above.
     release_memory(*t_counters, user, header);
-}
-
-// release_block of a block that may start a mapping (an over-aligned one with its header in the
-// aligned table) or whose header does not check: a double free, a foreign pointer.
-template <Releaser kReleaser>
-[[gnu::noinline]] void release_unchecked_block(void* block, const void* caller) noexcept {
-    if (may_start_a_mapping(block) && release_aligned_entry(block, kReleaser, caller)) {
-        return;
-    }
-    BlockHeader header;
-    if (!read_header(block, header)) [[unlikely]] {
-        release_unsealed_block(block, kReleaser, caller);
-        return;
-    }
-    release_sealed_block_slowly<kReleaser>(block, header, caller);
-}
-
-// Releases a block through `kReleaser`. Inlined into free() and every operator delete, so that
-// the return address a report names is the program's call. The common case first, with no call
-// in it: a sealed block of the releaser's family, not sampled, of a cached class, counted within
-// the thread's slack, into a cache with room. It decides before it writes anything; anything
-// else goes to release_sealed_block_slowly or, for a header that does not check or a block
-// that may start a mapping, release_unchecked_block.
-template <Releaser kReleaser>
-NEBULA_HOT_PATH void release_block(void* block) noexcept {
-    if (block == nullptr) {
-        return;
-    }
-    if (!may_start_a_mapping(block)) [[likely]] {
-        BlockHeader header;
-        // The tag indexes the counters only once the seal vouches for it.
-        if (read_header(block, header)) [[likely]] {
-            constexpr auto kExpected = kReleaser == Releaser::c_free ? kCFamilyBlock : 0;
-            constexpr std::uint8_t kChecked =
-                kSampledBlock | (kReleaser != Releaser::any ? kCFamilyBlock : 0);
-            ThreadCounters& thread = *t_counters;
-            TagCounters& counters = thread.tags[header.tag];
-            const std::int64_t unpublished =
-                counters.unpublished_bytes.load(std::memory_order_relaxed) -
-                static_cast<std::int64_t>(header.size);
-            const std::size_t size_class = header.cache_class;
-            if ((header.layout & kChecked) == kExpected && size_class < kCachedSizeClasses &&
-                static_cast<std::uint64_t>(unpublished) <= kPeakSlackBytes &&
-                thread.cache.room.load(std::memory_order_relaxed) >= class_chunk_bytes(size_class))
-                [[likely]] {
-                auto* user = static_cast<char*>(block);
-                const std::uint32_t freed = freed_seal(header.size);
-                std::memcpy(user - sizeof(std::uint32_t), &freed, sizeof(freed));
-                counters.unpublished_bytes.store(unpublished, std::memory_order_relaxed);
-                add_relaxed(counters.deallocations, 1);
-                char* raw = user - sizeof(BlockHeader);
-                thread.cache.room.store(thread.cache.room.load(std::memory_order_relaxed) -
-                                            class_chunk_bytes(size_class),
-                                        std::memory_order_relaxed);
-                std::memcpy(raw, &thread.cache.free_blocks[size_class], sizeof(void*));
-                thread.cache.free_blocks[size_class] = raw;
-                hide_user_bytes(raw, size_class);
-                return;
-            }
-            release_sealed_block_slowly<kReleaser>(block, header, __builtin_return_address(0));
-            return;
-        }
-    }
-    release_unchecked_block<kReleaser>(block, __builtin_return_address(0));
 }
 
 }  // namespace nebula::debug::detail
