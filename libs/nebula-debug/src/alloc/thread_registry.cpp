@@ -446,14 +446,11 @@ void restart_sampling_countdowns() noexcept {
 }
 
 void restart_sampling_after_configuration() noexcept {
-    std::lock_guard lock(g_registry_lock);
-    for (ThreadCounters* thread = g_threads; thread != nullptr; thread = thread->next) {
-        if (thread == t_counters) {
-            sites::start_sampling(thread->sampler);
-        } else {
-            thread->sampler.bytes_until_sample.store(sites::first_gap_after_change(), kRelaxed);
-        }
+    // Only the calling thread's generator may be written here: it is this thread's own.
+    if (ThreadCounters* self = t_counters; self->phase == ThreadPhase::active) {
+        sites::start_sampling(self->sampler);
     }
+    restart_sampling_countdowns();
 }
 
 bool count_allocation_slowly(std::uint16_t tag, std::uint64_t size) noexcept {

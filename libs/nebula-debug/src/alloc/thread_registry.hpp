@@ -27,7 +27,7 @@ void restart_sampling_countdowns() noexcept;
 // initialisers that ran first) drew its first gap at the default interval and seeded its
 // generator without NEBULA_SAMPLING_SEED. At 64 KiB that first gap, 512 KiB on average, cost
 // about 7 samples of the first 8 MiB, and the runs of one seed differed. The calling thread
-// starts sampling anew; any other live thread restarts its countdown (its generator is its own).
+// reseeds its generator; every live thread restarts its countdown (restart_sampling_countdowns).
 void restart_sampling_after_configuration() noexcept;
 
 }  // namespace nebula::debug::detail

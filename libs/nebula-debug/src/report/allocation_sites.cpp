@@ -191,23 +191,17 @@ std::vector<AllocationSite> live_profile_sites() {
     return profile;
 }
 
-// Every program tag's exact totals, read right after the sites they bound.
+// Every program tag's exact totals, read right after the sites they bound; the tracker's own
+// tags left out, as the snapshot leaves them out (its tags are listed in registration order).
 std::vector<detail::TagInUse> tags_in_use() {
-    std::vector<MemoryTag> tags;
-    for (std::size_t index = 0; index < memory_tag_count(); ++index) {
-        const MemoryTag tag{static_cast<std::uint16_t>(index)};
-        if (!is_tracker_tag(tag)) {
-            tags.push_back(tag);
-        }
-    }
-    std::vector<AllocatorStats> stats(tags.size());
-    allocator_stats(tags, stats);
     std::vector<detail::TagInUse> in_use;
-    in_use.reserve(tags.size());
-    for (std::size_t i = 0; i < tags.size(); ++i) {
-        in_use.push_back({.name = std::string(memory_tag_name(tags[i])),
-                          .bytes = stats[i].allocated_bytes,
-                          .blocks = stats[i].live_allocations()});
+    std::uint16_t index = 0;
+    for (auto& [name, stats] : allocator_stats_by_tag()) {
+        if (!is_tracker_tag(MemoryTag{index++})) {
+            in_use.push_back({.name = std::move(name),
+                              .bytes = stats.allocated_bytes,
+                              .blocks = stats.live_allocations()});
+        }
     }
     return in_use;
 }
