@@ -109,6 +109,26 @@ TEST_F(MallocFamily, ReallocMovesTheDifferenceAndKeepsTheBytes) {
     EXPECT_EQ(end.allocation_count, end.deallocation_count);
 }
 
+// A realloc allocates its new size, as far as the churn goes: each resize adds it to the tag's
+// cumulative bytes, whichever path counted it (within the thread's unpublished slack, or past it).
+TEST_F(MallocFamily, EveryReallocAddsItsNewSizeToTheChurn) {
+    nd::MemoryScope scope(tag_);
+    const std::size_t before = stats().cumulative_allocated_bytes;
+    void* block = malloc(100);
+    ASSERT_NE(block, nullptr);
+    std::size_t expected = 100;
+    for (std::size_t size : {40u, 900u, 3000u, 2500u, 70000u, 300000u, 16u}) {
+        block = realloc(block, size);
+        ASSERT_NE(block, nullptr);
+        escape(block);
+        expected += size;
+        EXPECT_EQ(stats().cumulative_allocated_bytes - before, expected)
+            << "after realloc to " << size;
+    }
+    free(block);
+    EXPECT_EQ(stats().cumulative_allocated_bytes - before, expected);
+}
+
 // Past the cached sizes realloc resizes a block's own chunk (the allocator underneath grows or
 // shrinks it where it can): no block is left waiting in the cache or the quarantine.
 TEST_F(MallocFamily, ReallocPastTheCachedSizesResizesTheChunkItself) {

@@ -76,9 +76,10 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
 
 // Counts a resize as the free of `old_size` and the allocation of `size` in one step, so that a
 // large block's resize leaves the thread's unpublished bytes in range where a separate free and
-// allocation would publish twice. The sampler's countdown is charged with the growth only; true
-// when it ran out. A thread whose count leaves the range (or that counts into a stand-in) takes
-// the slow paths, charged with the whole new size.
+// allocation would publish twice. The churn counts the new size, as the slow path's allocation
+// does (AllocatorStats::cumulative_allocated_bytes). The sampler's countdown is charged with the
+// growth only; true when it ran out. A thread whose count leaves the range (or that counts into a
+// stand-in) takes the slow paths, charged with the whole new size.
 [[gnu::always_inline]] inline bool count_resize(nd::ThreadCounters& thread, std::uint16_t tag,
                                                 std::uint64_t old_size,
                                                 std::uint64_t size) noexcept {
@@ -92,6 +93,7 @@ std::size_t chunk_bytes_for(std::size_t size, std::size_t size_class, bool growi
     nd::store_unpublished(counters, unpublished);
     nd::add_relaxed(counters.allocations, 1);
     nd::add_relaxed(counters.deallocations, 1);
+    nd::add_relaxed(counters.allocated_bytes, size);
     return nd::sites::sample_due(thread.sampler, size > old_size ? size - old_size : 0);
 }
 
