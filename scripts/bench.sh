@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one entry point of the benchmarks:
-#   scripts/bench.sh [allocator|demo|serve|instructions|real] [ARGS]
+#   scripts/bench.sh [allocator|demo|serve|instructions|real|threads] [ARGS]
 #
 #   allocator     (the default) builds nebula-bench optimised with debug info (preset
 #                 relwithdebinfo), runs it and prints the overhead of tracking as throughput
@@ -19,6 +19,9 @@
 #   real [--runs N] [--instructions] ...
 #                 Lua's test suite plain and tracked (scripts/bench.d/real.sh --help): a
 #                 developer's measurement, not CI
+#   threads [--runs N] ...
+#                 LevelDB's db_bench with two threads, plain and tracked
+#                 (scripts/bench.d/threads.sh --help): a developer's measurement, not CI
 # Arguments that start with '-' and no mode mean `allocator` with those arguments.
 set -euo pipefail
 
@@ -32,9 +35,9 @@ if [[ $# -gt 0 && ($1 != -* || $1 == -h || $1 == --help) ]]; then
 fi
 case "$mode" in
   allocator) ;;
-  demo | serve | instructions | real) exec bash "$root/scripts/bench.d/$mode.sh" "$@" ;;
+  demo | serve | instructions | real | threads) exec bash "$root/scripts/bench.d/$mode.sh" "$@" ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "bench.sh: unknown mode '$mode' (allocator, demo, serve, instructions or real)" >&2; exit 2 ;;
+  *) echo "bench.sh: unknown mode '$mode' (allocator, demo, serve, instructions, real or threads)" >&2; exit 2 ;;
 esac
 
 preset="${NEBULA_BENCH_PRESET:-relwithdebinfo}"
