@@ -78,17 +78,7 @@ install_missing heaptrack dpkg-dev debian-archive-keyring build-essential cmake 
     libgtest-dev libgmock-dev libsnappy-dev
 
 # --- 3. The tracker ----------------------------------------------------------------------------
-say "building nebula-debug's allocator core (Debug)"
-nebula_build="$work/nebula-build"
-quietly "$logs/nebula-configure.log" cmake -S "$repo" -B "$nebula_build" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Debug -DNEBULA_BUILD_DEMO=OFF -DNEBULA_BUILD_BENCHMARKS=OFF \
-    -DNEBULA_BUILD_IMGUI=OFF -DNEBULA_BUILD_TESTS=OFF
-quietly "$logs/nebula-build.log" cmake --build "$nebula_build" --target nebula_debug_allocator \
-    --parallel "$jobs"
-config_hpp="$nebula_build/libs/nebula-debug/include/nebula/debug/config.hpp"
-grep -q '^#define NEBULA_TRACK_MALLOC 1' "$config_hpp" ||
-    die "NEBULA_TRACK_MALLOC is not 1 in $config_hpp: the C allocation family would not be counted"
-archive="$nebula_build/libs/nebula-debug/libnebula-debug-allocator.a"
+build_tracker Debug
 # A directory named after the tracker's content: a new tracker changes the link command lines,
 # so the third-party builds relink.
 hash="$(cat "$archive" "$repo/tests/third_party/report_at_exit.cpp" \
@@ -104,7 +94,7 @@ if [ ! -f "$tracker/report_at_exit.o" ] || [ ! -f "$tracker/count_calls.so" ]; t
     quietly "$logs/count_calls.log" gcc -O2 -shared -fPIC "$repo/tests/third_party/count_calls.c" \
         -o "$tracker/count_calls.so"
 fi
-track_ldflags="-Wl,--whole-archive $tracker/libnebula-debug-allocator.a -Wl,--no-whole-archive"
+track_ldflags="-Wl,--whole-archive $tracker/$(basename "$archive") -Wl,--no-whole-archive"
 # libdw: the tracker reads source lines of sampled stacks through it (symbols_linux.cpp); zlib:
 # it writes gzip-compressed heap profiles.
 track_ldflags+=" $tracker/report_at_exit.o -ldw -lz -ldl -lstdc++ -lpthread"

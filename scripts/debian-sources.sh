@@ -18,6 +18,11 @@
 #                                        --tar-only unpacks only the upstream tarball, into
 #                                        $work/src/PACKAGE-upstream
 #   source_tree TREE-GLOB                the newest unpacked tree matching the glob
+#   build_tracker BUILD-TYPE             builds nebula-debug's allocator core (CMake build type
+#                                        BUILD-TYPE, in $work/nebula-build, $jobs jobs; the caller
+#                                        sets `repo` and `jobs`), checks that it replaces the C
+#                                        allocation family, and sets `nebula_build`, `config_hpp`
+#                                        and `archive` (the static library to link whole)
 
 say() { echo "$script: [$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "$script: $*" >&2; exit 2; }
@@ -90,4 +95,21 @@ fetch() {
         fi
     fi
     [ -n "$(source_tree "$tree")" ] || die "no source tree for $package in $work/src"
+}
+
+build_tracker() {
+    say "building nebula-debug's allocator core ($1)"
+    nebula_build="$work/nebula-build"
+    quietly "$logs/nebula-configure.log" cmake -S "$repo" -B "$nebula_build" -G Ninja \
+        -DCMAKE_BUILD_TYPE="$1" -DNEBULA_BUILD_DEMO=OFF -DNEBULA_BUILD_BENCHMARKS=OFF \
+        -DNEBULA_BUILD_IMGUI=OFF -DNEBULA_BUILD_TESTS=OFF
+    quietly "$logs/nebula-build.log" cmake --build "$nebula_build" \
+        --target nebula_debug_allocator --parallel "$jobs"
+    config_hpp="$nebula_build/libs/nebula-debug/include/nebula/debug/config.hpp"
+    grep -q '^#define NEBULA_TRACK_MALLOC 1' "$config_hpp" ||
+        die "NEBULA_TRACK_MALLOC is not 1 in $config_hpp: the C allocation family would not go through the tracker"
+    # Named libnebula-debug-allocator.a, or with the configuration's suffix (-relwithdebinfo).
+    archive="$(find "$nebula_build/libs/nebula-debug" -maxdepth 1 \
+        -name 'libnebula-debug-allocator*.a' | sort | head -n 1)"
+    [ -n "$archive" ] || die "no libnebula-debug-allocator*.a in $nebula_build/libs/nebula-debug"
 }

@@ -64,20 +64,7 @@ suite_src="$(source_tree 'golang-github-yuin-gopher-lua-upstream')/_lua5.1-tests
 [ -f "$suite_src/all.lua" ] || die "no _lua5.1-tests/all.lua in the gopher-lua source package"
 
 # --- 3. The tracker and the two interpreters ---------------------------------------------------
-say "building nebula-debug's allocator core (RelWithDebInfo)"
-nebula_build="$work/nebula-build"
-quietly "$logs/nebula-configure.log" cmake -S "$repo" -B "$nebula_build" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEBULA_BUILD_DEMO=OFF -DNEBULA_BUILD_BENCHMARKS=OFF \
-    -DNEBULA_BUILD_IMGUI=OFF -DNEBULA_BUILD_TESTS=OFF
-quietly "$logs/nebula-build.log" cmake --build "$nebula_build" --target nebula_debug_allocator \
-    --parallel "$jobs"
-grep -q '^#define NEBULA_TRACK_MALLOC 1' \
-    "$nebula_build/libs/nebula-debug/include/nebula/debug/config.hpp" ||
-    die "NEBULA_TRACK_MALLOC is not 1: Lua's realloc would not go through the tracker"
-# Named libnebula-debug-allocator.a, or with the configuration's suffix (-relwithdebinfo).
-archive="$(find "$nebula_build/libs/nebula-debug" -maxdepth 1 -name 'libnebula-debug-allocator*.a' |
-    sort | head -n 1)"
-[ -n "$archive" ] || die "no libnebula-debug-allocator*.a in $nebula_build/libs/nebula-debug"
+build_tracker RelWithDebInfo
 
 say "building Lua 5.1 twice (plain, tracked)"
 lua_build="$work/lua-build"

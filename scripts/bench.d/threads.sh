@@ -68,20 +68,7 @@ leveldb_src="$(source_tree 'leveldb-*')"
 [ -f "$leveldb_src/benchmarks/db_bench.cc" ] || die "no benchmarks/db_bench.cc in $leveldb_src"
 
 # --- 3. The tracker, LevelDB and the two db_bench ----------------------------------------------
-say "building nebula-debug's allocator core (RelWithDebInfo)"
-nebula_build="$work/nebula-build"
-quietly "$logs/nebula-configure.log" cmake -S "$repo" -B "$nebula_build" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEBULA_BUILD_DEMO=OFF -DNEBULA_BUILD_BENCHMARKS=OFF \
-    -DNEBULA_BUILD_IMGUI=OFF -DNEBULA_BUILD_TESTS=OFF
-quietly "$logs/nebula-build.log" cmake --build "$nebula_build" --target nebula_debug_allocator \
-    --parallel "$jobs"
-grep -q '^#define NEBULA_TRACK_MALLOC 1' \
-    "$nebula_build/libs/nebula-debug/include/nebula/debug/config.hpp" ||
-    die "NEBULA_TRACK_MALLOC is not 1: LevelDB's mallocs would not go through the tracker"
-# Named libnebula-debug-allocator.a, or with the configuration's suffix (-relwithdebinfo).
-archive="$(find "$nebula_build/libs/nebula-debug" -maxdepth 1 -name 'libnebula-debug-allocator*.a' |
-    sort | head -n 1)"
-[ -n "$archive" ] || die "no libnebula-debug-allocator*.a in $nebula_build/libs/nebula-debug"
+build_tracker RelWithDebInfo
 
 say "building LevelDB (static, Release at -O2)"
 leveldb_build="$work/leveldb-build"
