@@ -45,9 +45,11 @@ void add_routes(httplib::Server& http, const MemoryBudget& budget, const std::st
     http.set_pre_routing_handler(
         [token](const httplib::Request& request, httplib::Response& response) {
             if (!token.empty() &&
-                !server::bearer_token_matches(request.get_header_value("Authorization"), token)) {
+                !server::authorization_matches(request.get_header_value("Authorization"), token)) {
                 response.set_header("WWW-Authenticate", "Bearer");
-                refuse(response, 401, "a token is required: Authorization: Bearer TOKEN\n");
+                refuse(response, 401,
+                       "a token is required: Authorization: Bearer TOKEN, or the token as the "
+                       "password of any user (http://USER:TOKEN@HOST:PORT/...)\n");
                 return httplib::Server::HandlerResponse::Handled;
             }
             if (request.method != "GET") {

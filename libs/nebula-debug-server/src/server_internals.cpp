@@ -40,23 +40,88 @@ bool tokens_equal(std::string_view expected, std::string_view given) noexcept {
     return difference == 0;
 }
 
-bool bearer_token_matches(std::string_view authorization, std::string_view token) noexcept {
-    constexpr std::string_view scheme = "Bearer ";
+namespace {
+
+char lower_case(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Whether an Authorization value starts with `scheme` (its name and one space). The scheme is
+// case-insensitive (RFC 9110, 11.1); it is not the secret.
+bool has_scheme(std::string_view authorization, std::string_view scheme) noexcept {
     if (authorization.size() < scheme.size()) {
         return false;
     }
-    // The scheme is case-insensitive (RFC 9110, 11.1); it is not the secret.
     for (std::size_t i = 0; i < scheme.size(); ++i) {
-        const char c = authorization[i];
-        const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-        const char want = scheme[i] >= 'A' && scheme[i] <= 'Z'
-                              ? static_cast<char>(scheme[i] - 'A' + 'a')
-                              : scheme[i];
-        if (lower != want) {
+        if (lower_case(authorization[i]) != lower_case(scheme[i])) {
             return false;
         }
     }
-    return tokens_equal(token, authorization.substr(scheme.size()));
+    return true;
+}
+
+int base64_value(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+}  // namespace
+
+bool bearer_token_matches(std::string_view authorization, std::string_view token) noexcept {
+    constexpr std::string_view scheme = "Bearer ";
+    return has_scheme(authorization, scheme) &&
+           tokens_equal(token, authorization.substr(scheme.size()));
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    std::string decoded;
+    decoded.reserve(text.size() / 4 * 3);
+    std::uint32_t bits = 0;
+    for (std::size_t i = 0; i < text.size() - padding; ++i) {
+        const int value = base64_value(text[i]);
+        if (value < 0) {
+            return std::nullopt;
+        }
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        if (i % 4 == 3) {
+            decoded += static_cast<char>(bits >> 16);
+            decoded += static_cast<char>(bits >> 8);
+            decoded += static_cast<char>(bits);
+            bits = 0;
+        }
+    }
+    if (padding == 2) {
+        decoded += static_cast<char>(bits >> 4);
+    } else if (padding == 1) {
+        decoded += static_cast<char>(bits >> 10);
+        decoded += static_cast<char>(bits >> 2);
+    }
+    return decoded;
+}
+
+bool authorization_matches(std::string_view authorization, std::string_view token) {
+    constexpr std::string_view basic = "Basic ";
+    if (!has_scheme(authorization, basic)) {
+        return bearer_token_matches(authorization, token);
+    }
+    const std::optional<std::string> credentials =
+        decode_base64(authorization.substr(basic.size()));
+    // USER:PASSWORD; a user name has no colon, a password may.
+    const std::size_t colon = credentials ? credentials->find(':') : std::string::npos;
+    return colon != std::string::npos &&
+           tokens_equal(token, std::string_view(*credentials).substr(colon + 1));
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text, std::string* error,

@@ -28,6 +28,14 @@ bool tokens_equal(std::string_view expected, std::string_view given) noexcept;
 // Whether an Authorization header's value is "Bearer " followed by `token`.
 bool bearer_token_matches(std::string_view authorization, std::string_view token) noexcept;
 
+// Whether an Authorization header's value carries `token`: "Bearer TOKEN", or "Basic" with any
+// user name and the token as password, which is what a client sends for a URL of the form
+// http://USER:TOKEN@HOST:PORT/... (go tool pprof, which cannot send a header of its own, does).
+bool authorization_matches(std::string_view authorization, std::string_view token);
+
+// Standard base64 (RFC 4648, padded) decoded; nullopt for anything else.
+std::optional<std::string> decode_base64(std::string_view text);
+
 struct Endpoint {
     std::string address;
     std::uint16_t port = 0;

@@ -29,6 +29,8 @@ import urllib.request
 SKIP = 77
 # Bounds on waits for a condition, generous for a loaded 2-core machine; never a measurement.
 WAIT_SECONDS = 180
+# The token the pprof check starts the demo with.
+PPROF_TOKEN = "pprof-check-token"
 
 processes = []
 
@@ -91,15 +93,19 @@ def demo_with_server(demo, scratch, extra_env=None, serve="127.0.0.1:0"):
     return process, wait_for("the demo's server address on its standard error", port, process)
 
 
-def metrics(port):
-    status, body = get(f"http://127.0.0.1:{port}/metrics")
+def metrics(port, token=None):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    status, body = get(request)
     if status != 200:
         fail(f"/metrics answered {status}")
     return body.decode()
 
 
-def meshes_allocated(port):
-    found = re.search(r'^nebula_allocator_live_bytes\{tag="Meshes"\} (\d+)$', metrics(port), re.M)
+def meshes_allocated(port, token=None):
+    found = re.search(r'^nebula_allocator_live_bytes\{tag="Meshes"\} (\d+)$', metrics(port, token),
+                      re.M)
     return int(found.group(1)) if found else 0
 
 
@@ -187,15 +193,24 @@ def check_pprof(demo):
         return SKIP
     with tempfile.TemporaryDirectory(prefix="nebula-pprof-") as scratch:
         # Sampled often, with fixed draws, and fetched once the mesher holds megabytes: its
-        # blocks are in the profile for certain, not by luck.
+        # blocks are in the profile for certain, not by luck. With a token, which pprof sends as
+        # the password in the URL (it has no way to send a header of its own).
         demo_process, port = demo_with_server(
-            demo, scratch, {"NEBULA_SAMPLING_INTERVAL": "16384", "NEBULA_SAMPLING_SEED": "1"})
-        wait_for("4 MiB of the demo's meshes", lambda: meshes_allocated(port) >= 4 << 20,
-                 demo_process)
+            demo, scratch, {"NEBULA_SAMPLING_INTERVAL": "16384", "NEBULA_SAMPLING_SEED": "1",
+                            "NEBULA_HTTP_TOKEN": PPROF_TOKEN})
+        wait_for("4 MiB of the demo's meshes",
+                 lambda: meshes_allocated(port, PPROF_TOKEN) >= 4 << 20, demo_process)
         env = dict(os.environ, HOME=scratch, PPROF_TMPDIR=scratch,
                    GOCACHE=os.path.join(scratch, "cache"), GOPATH=os.path.join(scratch, "go"),
                    GOTOOLCHAIN="local", GOFLAGS="")
-        url = f"http://127.0.0.1:{port}/debug/pprof/heap"
+        unauthorised = subprocess.run([go, "tool", "pprof", "-top",
+                                       f"http://127.0.0.1:{port}/debug/pprof/heap"],
+                                      capture_output=True, env=env, cwd=scratch,
+                                      timeout=WAIT_SECONDS)
+        if unauthorised.returncode == 0 or b"401" not in unauthorised.stderr:
+            fail("pprof read the profile without the token: "
+                 f"{unauthorised.returncode} {unauthorised.stderr.decode()}")
+        url = f"http://pprof:{PPROF_TOKEN}@127.0.0.1:{port}/debug/pprof/heap"
         top = subprocess.run([go, "tool", "pprof", "-top", url], capture_output=True, env=env,
                              cwd=scratch, timeout=WAIT_SECONDS)
         output = top.stdout.decode()

@@ -173,6 +173,15 @@ TEST_F(MemoryServer, TokenIsCheckedOnEveryRequest) {
     auto right = http.Get("/metrics", {{"Authorization", "Bearer s3cret-token"}});
     ASSERT_TRUE(right);
     EXPECT_EQ(right->status, 200);
+    // The token as a password, as a client sends it for http://USER:TOKEN@HOST/ (go tool pprof).
+    http.set_basic_auth("pprof", "s3cret-token");
+    auto as_password = http.Get("/debug/pprof/heap");
+    ASSERT_TRUE(as_password);
+    EXPECT_EQ(as_password->status, 200);
+    http.set_basic_auth("s3cret-token", "pprof");
+    auto as_user = http.Get("/metrics");
+    ASSERT_TRUE(as_user);
+    EXPECT_EQ(as_user->status, 401);
     // Unauthorised comes before the method: a stranger learns nothing, not even the methods.
     auto post = http.Post("/metrics", "x", "text/plain");
     ASSERT_TRUE(post);
@@ -413,6 +422,36 @@ TEST(ServerInternals, TokensEqual) {
     EXPECT_TRUE(nd::server::bearer_token_matches("bearer abc", "abc"));
     EXPECT_FALSE(nd::server::bearer_token_matches("Bearer", "abc"));
     EXPECT_FALSE(nd::server::bearer_token_matches("Bearer  abc", "abc"));
+}
+
+TEST(ServerInternals, TheTokenAsBearerOrAsTheBasicPassword) {
+    using nd::server::authorization_matches;
+    EXPECT_TRUE(authorization_matches("Bearer abc", "abc"));
+    EXPECT_TRUE(authorization_matches("Basic bmVidWxhOmFiYw==", "abc"));   // nebula:abc
+    EXPECT_TRUE(authorization_matches("basic OmFiYw==", "abc"));           // no user name
+    EXPECT_TRUE(authorization_matches("Basic dTphOmI=", "a:b"));           // a colon in the token
+    EXPECT_FALSE(authorization_matches("Basic bmVidWxhOmFiZA==", "abc"));  // nebula:abd
+    EXPECT_FALSE(authorization_matches("Basic YWJjOm5lYnVsYQ==", "abc"));  // abc:nebula
+    EXPECT_FALSE(authorization_matches("Basic YWJj", "abc"));              // abc: no colon
+    EXPECT_FALSE(authorization_matches("Basic abc", "abc"));
+    EXPECT_FALSE(authorization_matches("Basic bmVidWxhOmFiYw=", "abc"));
+    EXPECT_FALSE(authorization_matches("Basic ", "abc"));
+    EXPECT_FALSE(authorization_matches("Basic", "abc"));
+    EXPECT_FALSE(authorization_matches("abc", "abc"));
+    EXPECT_FALSE(authorization_matches("", "abc"));
+}
+
+TEST(ServerInternals, DecodeBase64) {
+    using nd::server::decode_base64;
+    EXPECT_EQ(decode_base64(""), "");
+    EXPECT_EQ(decode_base64("Zg=="), "f");
+    EXPECT_EQ(decode_base64("Zm8="), "fo");
+    EXPECT_EQ(decode_base64("Zm9v"), "foo");
+    EXPECT_EQ(decode_base64("Zm9vYmFy"), "foobar");
+    EXPECT_EQ(decode_base64("+/+/"), "\xfb\xff\xbf");
+    for (const char* bad : {"Zm9", "Zm9v=", "Z===", "====", "Zm=v", "Zm9-", "Zm 9v"}) {
+        EXPECT_EQ(decode_base64(bad), std::nullopt) << bad;
+    }
 }
 
 TEST(ServerInternals, ParseEndpoint) {
