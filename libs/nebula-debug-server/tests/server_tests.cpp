@@ -175,7 +175,7 @@ TEST_F(MemoryServer, TokenIsCheckedOnEveryRequest) {
     EXPECT_EQ(right->status, 200);
     // The token as a password, as a client sends it for http://USER:TOKEN@HOST/ (go tool pprof).
     http.set_basic_auth("pprof", "s3cret-token");
-    auto as_password = http.Get("/debug/pprof/heap");
+    auto as_password = http.Get("/metrics");
     ASSERT_TRUE(as_password);
     EXPECT_EQ(as_password->status, 200);
     http.set_basic_auth("s3cret-token", "pprof");
