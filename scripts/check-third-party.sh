@@ -64,8 +64,7 @@ check_runs_and_work
 wanted() { case ",$projects," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 results="$work/results"
-logs="$work/logs"
-mkdir -p "$results" "$logs" "$work/src" "$work/build" "$work/tmp"
+mkdir -p "$results" "$work/build" "$work/tmp"
 runs_tsv="$results/runs.tsv"
 suites_tsv="$results/suites.tsv"
 : >"$runs_tsv"

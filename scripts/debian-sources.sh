@@ -1,14 +1,15 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154  # script, runs, work and logs: set by the caller
+# shellcheck disable=SC2154  # script, runs and work: set by the caller
 # debian-sources.sh: sourced (not run) by the developer's measurement scripts that build programs
-# from Debian's source packages (scripts/check-third-party.sh, scripts/bench.sh real). It installs
-# missing packages and fetches source packages through a PRIVATE apt configuration (a deb-src
-# sources file, list and cache directories under the caller's work directory): the system's apt
-# configuration is neither read for sources nor changed.
+# from Debian's source packages (scripts/check-third-party.sh, scripts/bench.sh real and threads).
+# It installs missing packages and fetches source packages through a PRIVATE apt configuration (a
+# deb-src sources file, list and cache directories under the caller's work directory): the
+# system's apt configuration is neither read for sources nor changed.
 #
 # The caller sets `script` (its name in messages), `runs` and `work` (sources go to $work/src, apt's
-# state to $work/apt), sources this file, and sets `logs`. Then:
-#   check_runs_and_work                  --runs a positive number, --work made absolute (exit 2)
+# state to $work/apt) and sources this file. Then:
+#   check_runs_and_work                  --runs a positive number, --work made absolute (exit 2);
+#                                        sets `logs` ($work/logs) and makes it and $work/src
 #   say TEXT / die TEXT                  a timed line on standard error / the same, then exit 2
 #   quietly LOG COMMAND...               runs a step into a log, its tail shown on failure
 #   install_missing PACKAGE...           apt-get install (through sudo unless root) what is missing
@@ -36,6 +37,8 @@ check_runs_and_work() {
     mkdir -p "$work"
     work="$(cd "$work" && pwd)"
     case "$work" in *[[:space:]]*) die "--work must not contain spaces: $work" ;; esac
+    logs="$work/logs"
+    mkdir -p "$logs" "$work/src"
 }
 
 install_missing() {

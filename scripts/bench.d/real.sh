@@ -49,8 +49,6 @@ done
 # shellcheck source=scripts/debian-sources.sh
 . "$repo/scripts/debian-sources.sh"
 check_runs_and_work
-logs="$work/logs"
-mkdir -p "$logs" "$work/src"
 
 # --- 1. Packages, 2. sources (through a private apt configuration: scripts/debian-sources.sh) ----
 "$repo/scripts/setup.sh" >/dev/null
